@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gzca needs to build, run and test — only those missing.
+# Safe to rerun. Usage: scripts/install-deps.sh [build|test]
+#   build: what `make run` needs; test: also validators, PostgreSQL, SoftHSM2, fuzz toolchain.
+set -euo pipefail
+mode=${1:-build}
+
+build_pkgs=(
+    g++ cmake ninja-build ccache pkg-config make
+    libssl-dev openssl
+    libboost1.81-dev
+    libexpected-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+    libsqlite3-dev libpq-dev
+    libengine-pkcs11-openssl
+)
+test_pkgs=(
+    googletest libgtest-dev libgmock-dev libbenchmark-dev
+    postgresql sqlite3
+    gnutls-bin libnss3-tools python3 python3-cryptography
+    softhsm2 opensc
+    clang libclang-rt-14-dev
+    curl
+)
+
+pkgs=("${build_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
