@@ -11,7 +11,7 @@ build_pkgs=(
     libboost1.81-dev
     libexpected-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
     libsqlite3-dev libpq-dev
-    libengine-pkcs11-openssl
+    libengine-pkcs11-openssl libp11-kit-dev
 )
 test_pkgs=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev

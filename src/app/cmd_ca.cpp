@@ -53,8 +53,7 @@ int RunInit(const GlobalOptions& global, const InitOptions& o) {
             fmt::print("{:<16} {}  serial {}  until {}\n", r->name, r->subject, r->serial,
                        FormatIso8601(r->not_after));
         }
-        fmt::print("CA keys are encrypted under the passphrase from {}\n",
-                   ctx.passphrase_source());
+        fmt::print("CA keys are encrypted under the passphrase from {}\n", ctx.passphrase_source());
     }
     return 0;
 }
@@ -121,9 +120,9 @@ void AddCaCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
                      "PKCS#11 URI of an existing root key (pkcs11:token=...;object=...)");
     init->add_option("--issuing-key", init_opts->issuing_key,
                      "PKCS#11 URI of an existing issuing CA key");
-    init->callback([&global, &run, init_opts] { run = [&global, init_opts] {
-                                                     return RunInit(global, *init_opts);
-                                                 }; });
+    init->callback([&global, &run, init_opts] {
+        run = [&global, init_opts] { return RunInit(global, *init_opts); };
+    });
 
     auto* list = ca->add_subcommand("list", "List the CA certificates gzca holds keys for");
     list->callback([&global, &run] { run = [&global] { return RunList(global); }; });

@@ -217,7 +217,8 @@ int RunCrl(const GlobalOptions& global, const CrlOptions& o) {
 }  // namespace
 
 void AddCertCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
-    auto* cert = app.add_subcommand("cert", "Certificates: issue, renew, reissue, revoke, show, list");
+    auto* cert =
+        app.add_subcommand("cert", "Certificates: issue, renew, reissue, revoke, show, list");
     cert->require_subcommand(1);
     auto o = std::make_shared<CertOptions>();
     auto set = [&run, &global, o](auto fn) {
@@ -262,10 +263,11 @@ void AddCertCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
 
     auto* revoke = cert->add_subcommand("revoke", "Revoke a certificate");
     revoke->add_option("--serial", o->serial, "Serial")->required();
-    revoke->add_option("--reason", o->reason,
-                       "RFC 5280 reason: unspecified, keyCompromise, cACompromise, "
-                       "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, "
-                       "aACompromise (or its number)")
+    revoke
+        ->add_option("--reason", o->reason,
+                     "RFC 5280 reason: unspecified, keyCompromise, cACompromise, "
+                     "affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, "
+                     "aACompromise (or its number)")
         ->capture_default_str();
     add_issuer(revoke);
     revoke->callback(set(RunRevoke));

@@ -61,8 +61,9 @@ Result<Config> LoadConfig(const std::optional<std::filesystem::path>& path,
     try {
         root = toml::parse_file(file.string());
     } catch (const toml::parse_error& e) {
-        return Fail(ErrorCode::kInvalidArgument,
-                    fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description()));
+        return Fail(
+            ErrorCode::kInvalidArgument,
+            fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description()));
     }
     config.source = file;
     GZCA_TRY_STATUS(CheckKeys(root, {"data_dir", "database", "ca", "server"}, ""));

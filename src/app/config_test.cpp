@@ -9,7 +9,7 @@ namespace gzca::app {
 namespace {
 
 class ConfigTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = std::filesystem::temp_directory_path() /
                ("gzca_config_test_" + std::to_string(::getpid()));
@@ -51,7 +51,7 @@ crl_validity_hours = 6
 
 TEST_F(ConfigTest, RejectsTyposWrongTypesAndRanges) {
     const char* bad[] = {
-        "[ca]\nbase_ulr = \"x\"\n",         // unknown key
+        "[ca]\nbase_ulr = \"x\"\n",          // unknown key
         "[ca]\nvalidity_years = \"one\"\n",  // wrong type
         "[ca]\nvalidity_years = 0\n",        // out of range
         "[database]\npool_size = 0\n",       // out of range

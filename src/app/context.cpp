@@ -19,9 +19,9 @@ Result<std::string> ReadSecretFile(const std::filesystem::path& path) {
         return Fail(ErrorCode::kNotFound, fmt::format("secret file {} not found", path.string()));
     }
     if ((perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
-        return Fail(ErrorCode::kPermissionDenied,
-                    fmt::format("secret file {} is readable by others: chmod 600 it",
-                                path.string()));
+        return Fail(
+            ErrorCode::kPermissionDenied,
+            fmt::format("secret file {} is readable by others: chmod 600 it", path.string()));
     }
     GZCA_ASSIGN_OR_RETURN(auto bytes, ReadFile(path, 4096));
     std::string s(AsString(bytes));
@@ -62,15 +62,14 @@ Status Context::Open(bool create_passphrase) {
     std::error_code ec;
     std::filesystem::create_directories(config_.data_dir, ec);
     if (ec) {
-        return Fail(ErrorCode::kUnavailable,
-                    fmt::format("cannot create data directory {}: {}", config_.data_dir.string(),
-                                ec.message()));
+        return Fail(ErrorCode::kUnavailable, fmt::format("cannot create data directory {}: {}",
+                                                         config_.data_dir.string(), ec.message()));
     }
     std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
     GZCA_ASSIGN_OR_RETURN(auto secrets, LoadSecrets(create_passphrase));
-    GZCA_ASSIGN_OR_RETURN(db_, store::Database::Open(config_.DatabaseUrl(),
-                                                     config_.database.pool_size));
+    GZCA_ASSIGN_OR_RETURN(db_,
+                          store::Database::Open(config_.DatabaseUrl(), config_.database.pool_size));
     GZCA_TRY_STATUS(db_->Migrate());
     ca_ = std::make_unique<ca::CertificateAuthority>(*db_, clock_, config_.ca, std::move(secrets),
                                                      config_.data_dir);

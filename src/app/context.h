@@ -27,7 +27,7 @@ struct GlobalOptions {
 };
 
 class Context {
-public:
+  public:
     explicit Context(const GlobalOptions& options) : options_(options) {}
 
     // Loads configuration, opens and migrates the database and builds the CA engine.
@@ -44,7 +44,7 @@ public:
     // Where the passphrase came from, for messages ("GZCA_CA_PASSPHRASE", a file path).
     const std::string& passphrase_source() const { return passphrase_source_; }
 
-private:
+  private:
     Result<ca::KeySecrets> LoadSecrets(bool create_passphrase);
 
     const GlobalOptions& options_;

@@ -14,7 +14,8 @@ nlohmann::json ToJson(const ca::CertificateRecord& rec, TimePoint now) {
         {"key_algorithm", rec.key_algorithm},
         {"not_before", FormatIso8601(rec.not_before)},
         {"not_after", FormatIso8601(rec.not_after)},
-        {"replaces", rec.replaces_serial.empty() ? nlohmann::json() : rec.replaces_serial},
+        {"replaces",
+         rec.replaces_serial.empty() ? nlohmann::json() : nlohmann::json(rec.replaces_serial)},
     };
     if (!rec.sm2_id.empty()) j["csr_sm2_id"] = rec.sm2_id;
     if (rec.revoked_at) {
@@ -25,9 +26,12 @@ nlohmann::json ToJson(const ca::CertificateRecord& rec, TimePoint now) {
 }
 
 nlohmann::json ToJson(const ca::IssuerRecord& rec) {
-    return {{"name", rec.name},         {"role", ca::IssuerRoleName(rec.role)},
-            {"algorithm", rec.algorithm}, {"subject", rec.subject},
-            {"serial", rec.serial},     {"not_after", FormatIso8601(rec.not_after)},
+    return {{"name", rec.name},
+            {"role", ca::IssuerRoleName(rec.role)},
+            {"algorithm", rec.algorithm},
+            {"subject", rec.subject},
+            {"serial", rec.serial},
+            {"not_after", FormatIso8601(rec.not_after)},
             {"key", rec.key_ref.starts_with("file:") ? "file" : "pkcs11"}};
 }
 

@@ -132,11 +132,13 @@ Result<Bytes> ReadFile(const std::filesystem::path& path, std::size_t max_size) 
     std::error_code ec;
     auto size = std::filesystem::file_size(path, ec);
     if (ec) {
-        return Fail(ErrorCode::kNotFound, fmt::format("cannot read {}: {}", path.string(), ec.message()),
+        return Fail(ErrorCode::kNotFound,
+                    fmt::format("cannot read {}: {}", path.string(), ec.message()),
                     fmt::format("cannot read file {}", path.filename().string()));
     }
     if (size > max_size) {
-        return Fail(ErrorCode::kInvalidArgument, fmt::format("{} is larger than {} bytes", path.string(), max_size));
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("{} is larger than {} bytes", path.string(), max_size));
     }
     std::ifstream in(path, std::ios::binary);
     Bytes out(size);

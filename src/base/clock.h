@@ -14,26 +14,26 @@ namespace gzca {
 using TimePoint = std::chrono::sys_seconds;  // whole seconds, UTC; X.509 times have 1 s resolution
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimePoint Now() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     TimePoint Now() const override {
         return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     }
 };
 
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(TimePoint start) : now_(start.time_since_epoch().count()) {}
     TimePoint Now() const override { return TimePoint(std::chrono::seconds(now_.load())); }
     void Set(TimePoint t) { now_ = t.time_since_epoch().count(); }
     void Advance(std::chrono::seconds d) { now_ += d.count(); }
 
-private:
+  private:
     std::atomic<std::int64_t> now_;
 };
 

@@ -65,9 +65,9 @@ inline Status Ok() { return {}; }
 }  // namespace gzca
 
 // Propagates an error from an expression yielding Result/Status; otherwise evaluates to nothing.
-#define GZCA_TRY_STATUS(expr)                                 \
-    do {                                                      \
-        auto gzca_try_result_ = (expr);                       \
+#define GZCA_TRY_STATUS(expr)                                                            \
+    do {                                                                                 \
+        auto gzca_try_result_ = (expr);                                                  \
         if (!gzca_try_result_) return ::gzca::Fail(std::move(gzca_try_result_).error()); \
     } while (0)
 
@@ -76,7 +76,7 @@ inline Status Ok() { return {}; }
 #define GZCA_TRY_CONCAT(a, b) GZCA_TRY_CONCAT_INNER(a, b)
 #define GZCA_ASSIGN_OR_RETURN(var, expr) \
     GZCA_ASSIGN_OR_RETURN_IMPL(GZCA_TRY_CONCAT(gzca_try_tmp_, __LINE__), var, expr)
-#define GZCA_ASSIGN_OR_RETURN_IMPL(tmp, var, expr)                        \
-    auto tmp = (expr);                                                    \
-    if (!tmp) return ::gzca::Fail(std::move(tmp).error());                \
+#define GZCA_ASSIGN_OR_RETURN_IMPL(tmp, var, expr)         \
+    auto tmp = (expr);                                     \
+    if (!tmp) return ::gzca::Fail(std::move(tmp).error()); \
     var = std::move(*tmp)

@@ -22,9 +22,9 @@ Status ValidateHierarchyName(std::string_view name) {
                     std::isdigit(static_cast<unsigned char>(c)) || c == '-');
     }
     if (!ok) {
-        return Fail(ErrorCode::kInvalidArgument,
-                    fmt::format("hierarchy name '{}' must be 1-32 characters of a-z, 0-9 and -",
-                                name));
+        return Fail(
+            ErrorCode::kInvalidArgument,
+            fmt::format("hierarchy name '{}' must be 1-32 characters of a-z, 0-9 and -", name));
     }
     return Ok();
 }
@@ -78,9 +78,8 @@ struct CertificateAuthority::PreparedIssue {
     std::optional<CertificateRecord> supersede;  // revoked (superseded) when the new one is stored
 };
 
-CertificateAuthority::CertificateAuthority(store::Database& db, const Clock& clock,
-                                           CaConfig config, KeySecrets secrets,
-                                           std::filesystem::path data_dir)
+CertificateAuthority::CertificateAuthority(store::Database& db, const Clock& clock, CaConfig config,
+                                           KeySecrets secrets, std::filesystem::path data_dir)
     : db_(db),
       clock_(clock),
       config_(std::move(config)),
@@ -171,9 +170,8 @@ Result<HierarchyInfo> CertificateAuthority::InitHierarchy(const HierarchyOptions
     GZCA_ASSIGN_OR_RETURN(auto ocsp_key, make_file_key(ocsp_name, alg));
 
     const TimePoint now = clock_.Now();
-    auto root_subject =
-        options.root_subject.attributes.empty() ? DefaultCaSubject(alg, "Root CA")
-                                                : options.root_subject;
+    auto root_subject = options.root_subject.attributes.empty() ? DefaultCaSubject(alg, "Root CA")
+                                                                : options.root_subject;
     auto issuing_subject = options.issuing_subject.attributes.empty()
                                ? DefaultCaSubject(alg, "Issuing CA")
                                : options.issuing_subject;
@@ -270,9 +268,8 @@ Result<HierarchyInfo> CertificateAuthority::InitHierarchy(const HierarchyOptions
 
     auto commit = [&]() -> Result<HierarchyInfo> {
         HierarchyInfo info;
-        GZCA_ASSIGN_OR_RETURN(info.root,
-                              record_for(root_name, IssuerRole::kRoot, root_cert.get(),
-                                         root_key.key_ref));
+        GZCA_ASSIGN_OR_RETURN(
+            info.root, record_for(root_name, IssuerRole::kRoot, root_cert.get(), root_key.key_ref));
         GZCA_ASSIGN_OR_RETURN(info.issuing, record_for(issuing_name, IssuerRole::kIssuing,
                                                        issuing_cert.get(), issuing_key.key_ref));
         GZCA_ASSIGN_OR_RETURN(info.ocsp, record_for(ocsp_name, IssuerRole::kOcspSigner,
@@ -360,8 +357,7 @@ Result<std::unique_ptr<crypto::Signer>> CertificateAuthority::OpenSigner(
     } else if (issuer.key_ref.starts_with("pkcs11:")) {
         auto [uri, module] = SplitModulePath(issuer.key_ref);
         if (!secrets_.pkcs11_module.empty()) module = secrets_.pkcs11_module;
-        GZCA_ASSIGN_OR_RETURN(signer,
-                              crypto::OpenPkcs11Signer({module, uri, secrets_.pkcs11_pin}));
+        GZCA_ASSIGN_OR_RETURN(signer, crypto::OpenPkcs11Signer({module, uri, secrets_.pkcs11_pin}));
     } else {
         return Fail(ErrorCode::kInternal, fmt::format("unknown key reference for {}", issuer.name),
                     "the CA key reference is not understood");
@@ -453,8 +449,8 @@ Result<IssuedCertificate> CertificateAuthority::SignAndStore(PreparedIssue p) {
         GZCA_ASSIGN_OR_RETURN(auto tx, db_.Begin(true));
         GZCA_TRY_STATUS(repo::MarkIssued(*tx, id, der, now));
         if (p.supersede) {
-            GZCA_TRY_STATUS(repo::MarkRevoked(*tx, *p.supersede, now,
-                                              pki::RevocationReason::kSuperseded, now));
+            GZCA_TRY_STATUS(
+                repo::MarkRevoked(*tx, *p.supersede, now, pki::RevocationReason::kSuperseded, now));
         }
         return tx->Commit();
     }();
@@ -509,9 +505,8 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssueRequest& reques
     p.record.subject = pki::ToRfc4514(subject);
     p.record.key_algorithm = std::string(crypto::KeyAlgorithmName(csr.key_algorithm));
     p.record.spki_sha256 = SpkiSha256(p.subject_key.get());
-    p.record.sm2_id = csr.sm2_id == pki::Sm2IdUsed::kNotSm2
-                          ? ""
-                          : std::string(pki::Sm2IdUsedName(csr.sm2_id));
+    p.record.sm2_id =
+        csr.sm2_id == pki::Sm2IdUsed::kNotSm2 ? "" : std::string(pki::Sm2IdUsedName(csr.sm2_id));
     p.record.not_before = p.tmpl.not_before;
     p.record.not_after = p.tmpl.not_after;
     return SignAndStore(std::move(p));
@@ -530,8 +525,8 @@ struct Predecessor {
 // SAN dNSNames of a certificate (a renewed TLS certificate keeps them).
 std::vector<std::string> DnsNamesOf(const X509* cert) {
     std::vector<std::string> names;
-    auto* sans = static_cast<GENERAL_NAMES*>(
-        X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    auto* sans =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
     if (!sans) return names;
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
         const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
@@ -545,7 +540,7 @@ std::vector<std::string> DnsNamesOf(const X509* cert) {
 }
 
 Result<Predecessor> LoadPredecessor(CertificateAuthority& ca, std::string_view issuer,
-                                           std::string_view serial) {
+                                    std::string_view serial) {
     Predecessor p;
     GZCA_ASSIGN_OR_RETURN(p.record, ca.Find(issuer, serial));
     GZCA_ASSIGN_OR_RETURN(p.issuer, ca.ResolveIssuer(p.record.issuer_name));

@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "ca/records.h"
+#include "ca/repository.h"
 #include "crypto/key.h"
 #include "crypto/signer.h"
 #include "pki/certificate.h"
@@ -39,8 +40,8 @@ struct CaConfig {
     // AIA OCSP {base}/ocsp, AIA caIssuers {base}/ca/{issuer}.crt. Empty = no such extensions.
     std::string base_url = "http://localhost:8080";
     std::vector<std::string> policy_oids;
-    int validity_years = 1;                           // subscriber certificates
-    std::chrono::seconds crl_validity{24 * 3600};     // nextUpdate - thisUpdate
+    int validity_years = 1;                        // subscriber certificates
+    std::chrono::seconds crl_validity{24 * 3600};  // nextUpdate - thisUpdate
 };
 
 // Secrets that unlock CA keys. Never logged, never on a command line.
@@ -84,7 +85,7 @@ struct IssuedCertificate {
 };
 
 class CertificateAuthority {
-public:
+  public:
     // `data_dir` resolves "file:" key refs. Does not touch the database until first use.
     CertificateAuthority(store::Database& db, const Clock& clock, CaConfig config,
                          KeySecrets secrets, std::filesystem::path data_dir);
@@ -109,8 +110,7 @@ public:
     // is unexpired, now + 1 year once it has expired (DESIGN.md §5). `csr` empty = same key.
     // Records the lineage. kFailedPrecondition when the old certificate is revoked, aborted or
     // already renewed (a successor exists).
-    Result<IssuedCertificate> Renew(std::string_view issuer, std::string_view serial,
-                                    ByteView csr);
+    Result<IssuedCertificate> Renew(std::string_view issuer, std::string_view serial, ByteView csr);
 
     // Reissue (补办): a new key for the same subject, keeping the old certificate's notAfter;
     // the old certificate is revoked as superseded in the same transaction that stores the new
@@ -141,7 +141,7 @@ public:
     const Clock& clock() const { return clock_; }
     store::Database& database() { return db_; }
 
-private:
+  private:
     struct PreparedIssue;
     Result<IssuedCertificate> SignAndStore(PreparedIssue prepared);
     Result<std::unique_ptr<crypto::Signer>> OpenSigner(const IssuerRecord& issuer);

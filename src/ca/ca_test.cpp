@@ -19,7 +19,7 @@ using testing::DbKind;
 constexpr std::string_view kPassphrase = "correct horse battery staple";
 
 class CaTest : public ::testing::TestWithParam<DbKind> {
-protected:
+  protected:
     void SetUp() override {
         auto t = testing::TestDatabase::Create(GetParam());
         ASSERT_TRUE(t) << t.error().internal;
@@ -49,7 +49,8 @@ protected:
         return *info;
     }
 
-    Bytes Csr(const PrivateKey& key, const std::string& subject = "/C=CN/O=国资测试机构/OU=信息中心/CN=张三") {
+    Bytes Csr(const PrivateKey& key,
+              const std::string& subject = "/C=CN/O=国资测试机构/OU=信息中心/CN=张三") {
         auto csr = testing::MakeCsr(key, subject);
         EXPECT_TRUE(csr) << csr.error().internal;
         return *csr;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "pki/certificate.h"
+
 namespace gzca::ca::repo {
 namespace {
 
@@ -114,9 +116,8 @@ Result<std::int64_t> InsertIssuer(store::Transaction& tx, const IssuerRecord& is
 
 Result<std::optional<IssuerRecord>> FindIssuer(store::Transaction& tx, std::string_view name) {
     GZCA_ASSIGN_OR_RETURN(
-        auto row,
-        tx.QueryOne(fmt::format("SELECT {} FROM issuers WHERE name = $1", kIssuerColumns),
-                    {V(name)}));
+        auto row, tx.QueryOne(fmt::format("SELECT {} FROM issuers WHERE name = $1", kIssuerColumns),
+                              {V(name)}));
     if (!row) return std::optional<IssuerRecord>();
     GZCA_ASSIGN_OR_RETURN(auto rec, IssuerFromRow(*row));
     return std::optional<IssuerRecord>(std::move(rec));
@@ -124,8 +125,8 @@ Result<std::optional<IssuerRecord>> FindIssuer(store::Transaction& tx, std::stri
 
 Result<std::optional<IssuerRecord>> FindIssuerById(store::Transaction& tx, std::int64_t id) {
     GZCA_ASSIGN_OR_RETURN(
-        auto row, tx.QueryOne(fmt::format("SELECT {} FROM issuers WHERE id = $1", kIssuerColumns),
-                              {V(id)}));
+        auto row,
+        tx.QueryOne(fmt::format("SELECT {} FROM issuers WHERE id = $1", kIssuerColumns), {V(id)}));
     if (!row) return std::optional<IssuerRecord>();
     GZCA_ASSIGN_OR_RETURN(auto rec, IssuerFromRow(*row));
     return std::optional<IssuerRecord>(std::move(rec));
@@ -143,10 +144,10 @@ Result<std::vector<IssuerRecord>> ListIssuers(store::Transaction& tx) {
 }
 
 Result<std::int64_t> TakeCrlNumber(store::Transaction& tx, std::int64_t issuer_id) {
-    GZCA_ASSIGN_OR_RETURN(
-        auto rows, tx.Query("UPDATE issuers SET next_crl_number = next_crl_number + 1 "
-                            "WHERE id = $1 RETURNING next_crl_number - 1",
-                            {V(issuer_id)}));
+    GZCA_ASSIGN_OR_RETURN(auto rows,
+                          tx.Query("UPDATE issuers SET next_crl_number = next_crl_number + 1 "
+                                   "WHERE id = $1 RETURNING next_crl_number - 1",
+                                   {V(issuer_id)}));
     if (rows.empty()) return Fail(ErrorCode::kNotFound, "issuer not found");
     return rows.front().Int(0);
 }
@@ -155,16 +156,16 @@ Result<std::int64_t> InsertPending(store::Transaction& tx, const CertificateReco
                                    ByteView csr_der, TimePoint now) {
     GZCA_ASSIGN_OR_RETURN(
         auto rows,
-        tx.Query("INSERT INTO certificates (issuer_id, serial, status, profile, subject, "
-                 "key_algorithm, spki_sha256, csr_der, sm2_id, not_before, not_after, "
-                 "replaces_id, created_at, updated_at) "
-                 "VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) "
-                 "RETURNING id",
-                 {V(rec.issuer_id), V(rec.serial), V(rec.profile), V(rec.subject),
-                  V(rec.key_algorithm), V(rec.spki_sha256),
-                  csr_der.empty() ? Value(nullptr) : V(csr_der),
-                  rec.sm2_id.empty() ? Value(nullptr) : V(rec.sm2_id), V(rec.not_before),
-                  V(rec.not_after), V(rec.replaces_id), V(now)}));
+        tx.Query(
+            "INSERT INTO certificates (issuer_id, serial, status, profile, subject, "
+            "key_algorithm, spki_sha256, csr_der, sm2_id, not_before, not_after, "
+            "replaces_id, created_at, updated_at) "
+            "VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) "
+            "RETURNING id",
+            {V(rec.issuer_id), V(rec.serial), V(rec.profile), V(rec.subject), V(rec.key_algorithm),
+             V(rec.spki_sha256), csr_der.empty() ? Value(nullptr) : V(csr_der),
+             rec.sm2_id.empty() ? Value(nullptr) : V(rec.sm2_id), V(rec.not_before),
+             V(rec.not_after), V(rec.replaces_id), V(now)}));
     return rows.at(0).Int(0);
 }
 
@@ -183,10 +184,10 @@ Status MarkIssued(store::Transaction& tx, std::int64_t id, ByteView der, TimePoi
 }
 
 Status MarkAborted(store::Transaction& tx, std::int64_t id, TimePoint now) {
-    GZCA_TRY_STATUS(tx.Exec(
-        "UPDATE certificates SET status = 'aborted', updated_at = $1 "
-        "WHERE id = $2 AND status = 'pending'",
-        {V(now), V(id)}));
+    GZCA_TRY_STATUS(
+        tx.Exec("UPDATE certificates SET status = 'aborted', updated_at = $1 "
+                "WHERE id = $2 AND status = 'pending'",
+                {V(now), V(id)}));
     return Ok();
 }
 
@@ -302,16 +303,15 @@ Result<std::vector<CertificateRecord>> ListCertificates(store::Transaction& tx,
 
 Result<std::vector<pki::RevokedEntry>> ListRevocations(store::Transaction& tx,
                                                        std::int64_t issuer_id) {
-    GZCA_ASSIGN_OR_RETURN(
-        auto rows, tx.Query("SELECT serial, revoked_at, reason FROM revocations "
-                            "WHERE issuer_id = $1",
-                            {V(issuer_id)}));
+    GZCA_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT serial, revoked_at, reason FROM revocations "
+                                              "WHERE issuer_id = $1",
+                                              {V(issuer_id)}));
     std::vector<pki::RevokedEntry> out;
     out.reserve(rows.size());
     for (const auto& r : rows) {
         GZCA_ASSIGN_OR_RETURN(auto serial, pki::ParseSerialHex(r.Text(0)));
-        out.push_back({std::move(serial), FromUnix(r.Int(1)),
-                       static_cast<pki::RevocationReason>(r.Int(2))});
+        out.push_back(
+            {std::move(serial), FromUnix(r.Int(1)), static_cast<pki::RevocationReason>(r.Int(2))});
     }
     return out;
 }

@@ -67,4 +67,11 @@ private:
 // Parses a SubjectPublicKeyInfo (DER). kInvalidArgument when malformed.
 Result<PKeyPtr> PublicKeyFromDer(ByteView spki_der);
 
+// OpenSSL 3 signs and verifies with SM2 only through keys of type SM2; an EVP_PKEY_EC key on the
+// SM2 curve would silently produce ECDSA. Returns such a key re-typed as EVP_PKEY_SM2 (same
+// public point, same private scalar if present) and any other key unchanged.
+// kInvalidArgument when the key cannot be exported (e.g. an engine-held EC key on the SM2 curve).
+// PrivateKey's constructors and PublicKeyFromDer apply it, so their SM2 keys are EVP_PKEY_SM2.
+Result<PKeyPtr> NormalizeSm2Key(PKeyPtr key);
+
 }  // namespace gzca::crypto

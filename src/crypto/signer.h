@@ -60,6 +60,11 @@ struct Pkcs11KeyRef {
 // kFailedPrecondition when the token is locked, kNotFound when no such key. SoftHSM2 has no SM2
 // mechanism, so SM2 CA keys cannot live there (ECDSA P-256 and RSA can).
 Result<std::unique_ptr<Signer>> OpenPkcs11Signer(const Pkcs11KeyRef& ref);
+// Also: libp11's engine exists once per process and keeps the first PKCS#11 module it loads a
+// key from, so one process uses one module; keys from another fail with kFailedPrecondition.
+// The module stays loaded until exit. PKCS#11 login state belongs to the process, shared by all
+// its sessions with a token (PKCS#11 v2.40 base specification, "Sessions"), so once a token is
+// logged in, further keys on it open whatever PIN is given.
 
 // Verifies `sig` over `data` with `public_key`. For SM2 keys `sm2_id` is the signer ID to use
 // (kSm2DefaultId unless a peer is known to use another, e.g. "" for OpenSSL's default).

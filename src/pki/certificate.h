@@ -29,9 +29,9 @@ Result<Bytes> ParseSerialHex(std::string_view hex);
 
 // URLs and policies written into issued certificates, from configuration. Empty = omitted.
 struct IssuanceUrls {
-    std::string crl_url;         // CRL distribution point (RFC 5280 §4.2.1.13)
-    std::string ocsp_url;        // AIA id-ad-ocsp (RFC 5280 §4.2.2.1)
-    std::string ca_issuers_url;  // AIA id-ad-caIssuers
+    std::string crl_url;                   // CRL distribution point (RFC 5280 §4.2.1.13)
+    std::string ocsp_url;                  // AIA id-ad-ocsp (RFC 5280 §4.2.2.1)
+    std::string ca_issuers_url;            // AIA id-ad-caIssuers
     std::vector<std::string> policy_oids;  // certificatePolicies (dotted OIDs)
 };
 
@@ -42,7 +42,7 @@ struct CertificateTemplate {
     TimePoint not_before;
     TimePoint not_after;
     Profile profile = Profile::kSubscriberSign;
-    std::vector<std::string> dns_names;  // SAN dNSName, kTlsServer (required there)
+    std::vector<std::string> dns_names;     // SAN dNSName, kTlsServer (required there)
     std::vector<std::string> ip_addresses;  // SAN iPAddress, kTlsServer
     IssuanceUrls urls;                      // ignored for kRootCa
 };
@@ -53,8 +53,16 @@ struct CertificateTemplate {
 // §4.2.1.2 method 1); AKI = the issuer's SKI. kInvalidArgument on an unusable template
 // (not_after ≤ not_before, serial not positive or > 20 octets, invalid subject, TLS profile
 // without names); errors from the signer pass through (token absent, ...).
+// Also kInvalidArgument when: the subject key is not acceptable (crypto::ClassifyKey); DNS names
+// or IP addresses are given for a profile other than kTlsServer, or are malformed; a profile
+// other than kRootCa is self-signed; the signer's key is not the issuer's (or, self-signed, the
+// subject's); the issuer is not a CA allowed to sign certificates (basicConstraints cA,
+// keyUsage keyCertSign); a URL is not printable ASCII or a policy is not a dotted OID.
 Result<crypto::X509Ptr> SignCertificate(const CertificateTemplate& tmpl, const X509* issuer,
                                         const crypto::Signer& signer);
+
+// Largest certificate ParseCertificate accepts, PEM or DER.
+inline constexpr std::size_t kMaxCertificateSize = 256 * 1024;
 
 // DER / PEM conversion. ParseCertificate accepts one PEM "CERTIFICATE" or DER; kInvalidArgument
 // on malformed, truncated, or trailing data.
@@ -69,10 +77,10 @@ struct CertificateInfo {
     DistinguishedName issuer;
     TimePoint not_before;
     TimePoint not_after;
-    std::string key_algorithm;        // KeyAlgorithmName, or "unknown"
-    std::string signature_algorithm;  // OpenSSL long name, e.g. "SM2-with-SM3"
-    std::vector<std::string> key_usage;          // "digitalSignature", ...
-    std::vector<std::string> extended_key_usage; // "clientAuth", ...
+    std::string key_algorithm;                    // KeyAlgorithmName, or "unknown"
+    std::string signature_algorithm;              // OpenSSL long name, e.g. "SM2-with-SM3"
+    std::vector<std::string> key_usage;           // "digitalSignature", ...
+    std::vector<std::string> extended_key_usage;  // "clientAuth", ...
     bool is_ca = false;
     std::string spki_sha256_hex;
 };

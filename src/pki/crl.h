@@ -3,7 +3,10 @@
 //
 // Thread-safety: free functions; reentrant.
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -51,8 +54,19 @@ struct CrlTemplate {
 Result<crypto::X509CrlPtr> SignCrl(const CrlTemplate& tmpl, const X509* issuer,
                                    const crypto::Signer& signer);
 
+// Largest CRL ParseCrl accepts, PEM or DER (a million entries fit).
+inline constexpr std::size_t kMaxCrlSize = 64 * 1024 * 1024;
+
 Bytes CrlDer(const X509_CRL* crl);
 std::string CrlPem(const X509_CRL* crl);
+// Accepts one PEM "X509 CRL" or DER; kInvalidArgument on oversize, malformed, truncated or
+// trailing data.
 Result<crypto::X509CrlPtr> ParseCrl(ByteView pem_or_der);
+
+// Verifies `crl`'s signature with `issuer`'s public key; SM2 with the default ID (X509_CRL_verify
+// cannot take an ID, so the to-be-signed bytes are verified directly), and the outer and inner
+// signature algorithm identifiers must match (RFC 5280 §5.1.1.2). false when the signature does
+// not verify; kInvalidArgument only when the inputs are unusable (no issuer key, bad encoding).
+Result<bool> VerifyCrlIssuedBy(const X509_CRL* crl, const X509* issuer);
 
 }  // namespace gzca::pki

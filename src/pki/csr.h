@@ -23,8 +23,8 @@ enum class Sm2IdUsed { kNotSm2, kDefaultId, kEmptyId };
 std::string_view Sm2IdUsedName(Sm2IdUsed id);  // "n/a", "1234567812345678", "empty"
 
 struct ParsedCsr {
-    Bytes der;                      // the CSR as received, re-encoded to DER
-    DistinguishedName subject;      // may be empty: the caller may supply the subject
+    Bytes der;                  // the CSR as received, re-encoded to DER
+    DistinguishedName subject;  // may be empty: the caller may supply the subject
     crypto::PKeyPtr public_key;
     crypto::KeyAlgorithm key_algorithm;
     Sm2IdUsed sm2_id = Sm2IdUsed::kNotSm2;

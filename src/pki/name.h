@@ -43,6 +43,9 @@ Status Validate(const DistinguishedName& dn);
 std::string ToRfc4514(const DistinguishedName& dn);
 
 // Encodes as an X509_NAME: C as PrintableString, everything else UTF8String (RFC 5280 §4.1.2.4).
+// Attributes that are not DirectoryStrings keep their own types: serialNumber PrintableString
+// (X.520), emailAddress (PKCS#9) and DC (RFC 4519) IA5String. kInvalidArgument on an unknown
+// type or invalid UTF-8.
 Result<crypto::X509NamePtr> ToX509Name(const DistinguishedName& dn);
 
 // Decodes any X509_NAME (Teletex/BMP/Universal strings converted to UTF-8). Unknown attribute

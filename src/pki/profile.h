@@ -4,7 +4,8 @@
 //   kSubscriberSign  KU digitalSignature+nonRepudiation, EKU clientAuth (+emailProtection)
 //   kSubscriberEnc   KU keyEncipherment+dataEncipherment+keyAgreement (RFC 5280 §4.2.1.3; for
 //                    SM2 the keyAgreement bit is what GM/T 0015 encryption certificates use)
-//   kOcspSigner      KU digitalSignature, EKU OCSPSigning, id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1)
+//   kOcspSigner      KU digitalSignature, EKU OCSPSigning, id-pkix-ocsp-nocheck
+//                    (RFC 6960 §4.2.2.2.1)
 //   kTlsServer       KU digitalSignature (+keyEncipherment for RSA), EKU serverAuth, SAN dNSName
 //   kRootCa          BC cA=TRUE critical, KU keyCertSign+cRLSign critical
 //   kIssuingCa       BC cA=TRUE pathLen=0 critical, KU keyCertSign+cRLSign critical
@@ -17,7 +18,14 @@
 
 namespace gzca::pki {
 
-enum class Profile { kSubscriberSign, kSubscriberEnc, kOcspSigner, kTlsServer, kRootCa, kIssuingCa };
+enum class Profile {
+    kSubscriberSign,
+    kSubscriberEnc,
+    kOcspSigner,
+    kTlsServer,
+    kRootCa,
+    kIssuingCa
+};
 
 // "sign", "enc", "ocsp-signer", "tls-server", "root-ca", "issuing-ca".
 std::string_view ProfileName(Profile p);

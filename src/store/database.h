@@ -30,7 +30,7 @@ using Value = std::variant<std::nullptr_t, std::int64_t, std::string, Bytes>;
 // One result row. Accessors convert as the database would not: they throw std::logic_error on
 // a type mismatch (a bug in our SQL, not an outside cause).
 class Row {
-public:
+  public:
     explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
     std::size_t size() const { return values_.size(); }
     bool IsNull(std::size_t i) const;
@@ -41,7 +41,7 @@ public:
     const Bytes& Blob(std::size_t i) const;
     const Value& at(std::size_t i) const { return values_.at(i); }
 
-private:
+  private:
     std::vector<Value> values_;
 };
 
@@ -51,25 +51,43 @@ enum class Dialect { kSqlite, kPostgres };
 // Errors: kAlreadyExists on a unique/primary-key violation, kUnavailable when the database is
 // unreachable, busy past the timeout or the disk is full, kInternal otherwise. The SQL text and
 // driver message go to Error::internal only.
+//
+// Both dialects behave alike on purpose:
+//   - After any failed statement the transaction is spent (PostgreSQL aborts it server-side):
+//     later statements fail with kInternal, and Commit() fails and rolls back. To try again
+//     (e.g. another serial after kAlreadyExists), begin a new transaction.
+//   - A read transaction (Begin(false)) rejects writes with kInternal.
+//   - One statement per call. Exec() returns 0 for statements that change no rows (SELECT, DDL).
+//   - Text parameters must not contain NUL (kInvalidArgument).
+//   - PostgreSQL infers each parameter's type from its use; where it cannot (`$1 IS NULL`,
+//     `SELECT $1`), write CAST($1 AS BIGINT) / CAST($1 AS TEXT).
+//   - Result columns: integers (also PostgreSQL booleans and integral numerics such as sum())
+//     read as int64, text as std::string, BLOB/BYTEA as Bytes. A PostgreSQL column of another
+//     type (timestamp, ...) fails with kInternal: cast it in the query.
+//   - Commit() failing with kUnavailable on PostgreSQL: the outcome is unknown (the connection
+//     dropped during COMMIT).
+// A Transaction must not outlive the Database that began it.
 class Transaction {
-public:
+  public:
     virtual ~Transaction() = default;
 
     // Executes a statement; returns the number of rows changed.
-    virtual Result<std::int64_t> Exec(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+    virtual Result<std::int64_t> Exec(std::string_view sql,
+                                      const std::vector<Value>& params = {}) = 0;
 
     // Runs a query and returns all rows.
     virtual Result<std::vector<Row>> Query(std::string_view sql,
                                            const std::vector<Value>& params = {}) = 0;
 
     // At most one row; std::nullopt when none. kInternal if more than one.
-    Result<std::optional<Row>> QueryOne(std::string_view sql, const std::vector<Value>& params = {});
+    Result<std::optional<Row>> QueryOne(std::string_view sql,
+                                        const std::vector<Value>& params = {});
 
     virtual Status Commit() = 0;
 };
 
 class Database {
-public:
+  public:
     virtual ~Database() = default;
 
     // Opens a database:
@@ -84,6 +102,10 @@ public:
 
     // Starts a transaction. `write` transactions on SQLite take the write lock at BEGIN
     // (BEGIN IMMEDIATE) so they never fail with SQLITE_BUSY half-way.
+    // SQLite allows one write transaction at a time: a thread holding one that begins another
+    // waits 10 s and gets kUnavailable — never nest write transactions. kUnavailable too when
+    // all `pool_size` connections stay in use for 10 s. PostgreSQL: a pooled connection found
+    // dead is replaced transparently.
     virtual Result<std::unique_ptr<Transaction>> Begin(bool write = true) = 0;
 
     // Applies pending migrations (store/migrations.h) in one transaction each; idempotent;

@@ -19,7 +19,7 @@ std::string DbKindName(DbKind kind);  // for test names
 // PostgreSQL named by GZCA_TEST_PG_URL (scripts/run-tests.sh starts one). Without that variable
 // the PostgreSQL case fails — the suite never silently skips a database.
 class TestDatabase {
-public:
+  public:
     static Result<std::unique_ptr<TestDatabase>> Create(DbKind kind);
     ~TestDatabase();
 
@@ -28,7 +28,7 @@ public:
     const std::string& url() const { return url_; }
     const std::filesystem::path& dir() const { return dir_; }
 
-private:
+  private:
     TestDatabase() = default;
     std::filesystem::path dir_;
     std::string url_;
