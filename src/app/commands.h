@@ -6,6 +6,7 @@
 #include <functional>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/context.h"
 
@@ -16,6 +17,8 @@ using CommandRunner = std::function<int()>;
 void AddCaCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void AddCertCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void AddCrlCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
+void AddApiKeyCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
+void AddServeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 
 // Prints the error's public message to stderr (internal detail only with --verbose) and returns
 // the process exit code for it (1).

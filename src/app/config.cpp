@@ -34,6 +34,66 @@ Status Read(const toml::table& table, std::string_view key, std::string_view pre
     return Ok();
 }
 
+Result<std::vector<std::string>> ReadStrings(const toml::table& table, std::string_view key,
+                                             std::string_view prefix,
+                                             std::vector<std::string> fallback) {
+    const toml::node* node = table.get(key);
+    if (!node) return fallback;
+    const auto* array = node->as_array();
+    std::vector<std::string> out;
+    bool ok = array != nullptr;
+    if (array) {
+        for (const auto& item : *array) {
+            auto s = item.value<std::string>();
+            ok = ok && s.has_value();
+            if (s) out.push_back(*s);
+        }
+    }
+    if (!ok) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("configuration key '{}{}' must be a list of strings", prefix, key));
+    }
+    return out;
+}
+
+Status ReadInt(const toml::table& table, std::string_view key, std::int64_t lo, std::int64_t hi,
+               std::int64_t& out) {
+    GZCA_TRY_STATUS(Read(table, key, "server.", out));
+    if (out < lo || out > hi) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    fmt::format("server.{} must be {}..{}", key, lo, hi));
+    }
+    return Ok();
+}
+
+Status ReadServer(const toml::table& t, ServerConfig& c) {
+    GZCA_TRY_STATUS(CheckKeys(t,
+                              {"http_listen", "https_listen", "io_threads", "handler_threads",
+                               "max_body_bytes", "read_timeout_seconds", "tls_issuer", "tls_names",
+                               "ocsp_validity_seconds", "demo_hierarchies"},
+                              "server."));
+    GZCA_TRY_STATUS(Read(t, "http_listen", "server.", c.http_listen));
+    GZCA_TRY_STATUS(Read(t, "https_listen", "server.", c.https_listen));
+    GZCA_TRY_STATUS(Read(t, "tls_issuer", "server.", c.tls_issuer));
+    std::int64_t v = c.io_threads;
+    GZCA_TRY_STATUS(ReadInt(t, "io_threads", 0, 256, v));
+    c.io_threads = static_cast<int>(v);
+    v = c.handler_threads;
+    GZCA_TRY_STATUS(ReadInt(t, "handler_threads", 0, 1024, v));
+    c.handler_threads = static_cast<int>(v);
+    GZCA_TRY_STATUS(ReadInt(t, "max_body_bytes", 1024, std::int64_t{1} << 30, c.max_body_bytes));
+    v = c.read_timeout_seconds;
+    GZCA_TRY_STATUS(ReadInt(t, "read_timeout_seconds", 1, 3600, v));
+    c.read_timeout_seconds = static_cast<int>(v);
+    v = c.ocsp_validity_seconds;
+    GZCA_TRY_STATUS(ReadInt(t, "ocsp_validity_seconds", 60, 7 * 24 * 3600, v));
+    c.ocsp_validity_seconds = static_cast<int>(v);
+    GZCA_ASSIGN_OR_RETURN(c.tls_names, ReadStrings(t, "tls_names", "server.", c.tls_names));
+    GZCA_ASSIGN_OR_RETURN(c.demo_hierarchies,
+                          ReadStrings(t, "demo_hierarchies", "server.", c.demo_hierarchies));
+    return Ok();
+}
+
 }  // namespace
 
 std::string Config::DatabaseUrl() const {
@@ -111,6 +171,9 @@ Result<Config> LoadConfig(const std::optional<std::filesystem::path>& path,
             }
         }
         while (config.ca.base_url.ends_with('/')) config.ca.base_url.pop_back();
+    }
+    if (const auto* server = root.get_as<toml::table>("server")) {
+        GZCA_TRY_STATUS(ReadServer(*server, config.server));
     }
     return config;
 }

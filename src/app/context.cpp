@@ -68,6 +68,7 @@ Status Context::Open(bool create_passphrase) {
     std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
     GZCA_ASSIGN_OR_RETURN(auto secrets, LoadSecrets(create_passphrase));
+    passphrase_ = secrets.passphrase;
     GZCA_ASSIGN_OR_RETURN(db_,
                           store::Database::Open(config_.DatabaseUrl(), config_.database.pool_size));
     GZCA_TRY_STATUS(db_->Migrate());

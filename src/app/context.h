@@ -43,6 +43,8 @@ class Context {
     const GlobalOptions& options() const { return options_; }
     // Where the passphrase came from, for messages ("GZCA_CA_PASSPHRASE", a file path).
     const std::string& passphrase_source() const { return passphrase_source_; }
+    // The CA key passphrase in effect (also protects the server's TLS key file).
+    const std::string& passphrase() const { return passphrase_; }
 
   private:
     Result<ca::KeySecrets> LoadSecrets(bool create_passphrase);
@@ -53,6 +55,7 @@ class Context {
     std::unique_ptr<store::Database> db_;
     std::unique_ptr<ca::CertificateAuthority> ca_;
     std::string passphrase_source_;
+    std::string passphrase_;
 };
 
 }  // namespace gzca::app

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     AddCaCommands(app, global, run);
     AddCertCommands(app, global, run);
     AddCrlCommand(app, global, run);
+    AddApiKeyCommands(app, global, run);
+    AddServeCommand(app, global, run);
 
     CLI11_PARSE(app, argc, argv);
     spdlog::set_default_logger(spdlog::stderr_color_mt("gzca"));

@@ -499,6 +499,7 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssueRequest& reques
     p.tmpl.not_after = AddYears(now, config_.validity_years);
     p.tmpl.profile = request.profile;
     p.tmpl.dns_names = request.dns_names;
+    p.tmpl.ip_addresses = request.ip_addresses;
     p.tmpl.urls = UrlsFor(config_, issuer.name);
     p.record.issuer_id = issuer.id;
     p.record.profile = std::string(pki::ProfileName(request.profile));

@@ -76,7 +76,8 @@ struct IssueRequest {
     pki::Profile profile = pki::Profile::kSubscriberSign;
     // Overrides the CSR's subject when set (the RA decides subjects, not the requester).
     std::optional<pki::DistinguishedName> subject;
-    std::vector<std::string> dns_names;  // TLS server profile
+    std::vector<std::string> dns_names;     // TLS server profile
+    std::vector<std::string> ip_addresses;  // TLS server profile
 };
 
 struct IssuedCertificate {

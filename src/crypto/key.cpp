@@ -250,6 +250,18 @@ Result<PrivateKey> PrivateKey::Adopt(PKeyPtr key) {
     return PrivateKey(std::move(key), alg);
 }
 
+Result<std::string> PrivateKey::ToPlainPemForInProcessUse() const {
+    ClearOpenSslErrors();
+    BioPtr bio(BIO_new(BIO_s_secmem()));
+    if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0,
+                                              nullptr, nullptr) != 1) {
+        return Fail(OpenSslError("encode private key"));
+    }
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
 Result<std::string> PrivateKey::ToEncryptedPem(std::string_view passphrase) const {
     ClearOpenSslErrors();
     if (passphrase.empty()) {

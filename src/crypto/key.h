@@ -52,6 +52,10 @@ public:
     // readable by `openssl pkey -passin`. Fails on an empty passphrase.
     Result<std::string> ToEncryptedPem(std::string_view passphrase) const;
 
+    // Unencrypted PKCS#8 PEM, only to hand the key to an in-process consumer that wants PEM
+    // (the TLS stack). Never write it to disk.
+    Result<std::string> ToPlainPemForInProcessUse() const;
+
     // SubjectPublicKeyInfo DER of the public half.
     Bytes PublicKeyDer() const;
 

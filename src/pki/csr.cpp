@@ -125,4 +125,25 @@ Result<ParsedCsr> ParseCsr(ByteView pem_or_der) {
     return out;
 }
 
+Result<Bytes> BuildCsr(const crypto::PrivateKey& key, const DistinguishedName& subject) {
+    GZCA_TRY_STATUS(Validate(subject));
+    GZCA_ASSIGN_OR_RETURN(auto name, ToX509Name(subject));
+    crypto::X509ReqPtr req(X509_REQ_new());
+    if (!req || X509_REQ_set_version(req.get(), 0) != 1 ||
+        X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
+        X509_REQ_set_pubkey(req.get(), key.get()) != 1) {
+        return Fail(crypto::OpenSslError("build CSR"));
+    }
+    GZCA_ASSIGN_OR_RETURN(auto dup, crypto::PrivateKey::Adopt(crypto::UpRef(key.get())));
+    auto signer = crypto::MakeKeySigner(std::move(dup));
+    GZCA_ASSIGN_OR_RETURN(auto ctx, signer->NewSignContext());
+    if (X509_REQ_sign_ctx(req.get(), ctx.get()) <= 0) return Fail(crypto::OpenSslError("sign CSR"));
+    unsigned char* der = nullptr;
+    int len = i2d_X509_REQ(req.get(), &der);
+    if (len <= 0) return Fail(crypto::OpenSslError("encode CSR"));
+    Bytes out(der, der + len);
+    OPENSSL_free(der);
+    return out;
+}
+
 }  // namespace gzca::pki

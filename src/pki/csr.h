@@ -39,4 +39,9 @@ inline constexpr std::size_t kMaxCsrSize = 64 * 1024;
 // an unacceptable key (crypto::ClassifyKey), a subject that fails Validate() (when non-empty).
 Result<ParsedCsr> ParseCsr(ByteView pem_or_der);
 
+// Builds a DER PKCS#10 request for `key` and `subject`, signed as crypto::Signer signs (SM2 with
+// the GM/T default ID). Used where gzca requests a certificate for a key it holds (the server's
+// TLS certificate) and by tests.
+Result<Bytes> BuildCsr(const crypto::PrivateKey& key, const DistinguishedName& subject);
+
 }  // namespace gzca::pki

@@ -78,8 +78,25 @@ CREATE TABLE crls (
 )
 )sql";
 
+// Version 2: API credentials. A key is "gzca_<key_id>_<secret>"; only SHA-256(secret) is kept
+// (the secret is 256 random bits, so a slow hash adds nothing). A row with client_cert_serial
+// instead authorises TLS clients presenting that certificate (issued by this CA, not revoked).
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE api_keys (
+    id ${ID},
+    key_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_sha256 TEXT,
+    client_cert_serial TEXT UNIQUE,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+)
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "ca engine", kV1},
+    {2, "api keys", kV2},
 };
 
 }  // namespace
