@@ -26,7 +26,8 @@ configure:
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-bench: deps-test build
+bench: build
+	scripts/install-deps.sh bench
 	bench/run.sh $(BUILD_DIR)
 
 format:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gzca needs to build, run and test — only those missing.
-# Safe to rerun. Usage: scripts/install-deps.sh [build|test]
-#   build: what `make run` needs; test: also validators, PostgreSQL, SoftHSM2, fuzz toolchain.
+# Safe to rerun. Usage: scripts/install-deps.sh [build|test|bench]
+#   build: what `make run` needs; test: also validators, PostgreSQL, SoftHSM2, fuzz toolchain;
+#   bench: also the load generator and the peers measured beside gzca (bench/run.sh).
 set -euo pipefail
 mode=${1:-build}
 
@@ -22,8 +23,15 @@ test_pkgs=(
     curl
 )
 
+bench_pkgs=(wrk golang-cfssl iproute2 util-linux procps)
+
 pkgs=("${build_pkgs[@]}")
-[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+case "$mode" in
+    build) ;;
+    test) pkgs+=("${test_pkgs[@]}") ;;
+    bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -95,21 +95,14 @@ json RecordJson(const ca::CertificateRecord& rec, TimePoint now) {
         j["revoked_at"] = FormatIso8601(*rec.revoked_at);
         j["revocation_reason"] = pki::RevocationReasonName(*rec.revocation_reason);
     }
-    if (!rec.der.empty()) {
-        if (auto cert = pki::ParseCertificate(rec.der)) {
-            j["certificate"] = pki::CertificatePem(cert->get());
-        }
-    }
+    if (!rec.der.empty()) j["certificate"] = pki::CertificatePemFromDer(rec.der);
     return j;
 }
 
 Response IssuedJson(const ca::IssuedCertificate& issued, TimePoint now) {
     json j = RecordJson(issued.record, now);
     json chain = json::array();
-    for (const auto& der : issued.chain) {
-        if (auto cert = pki::ParseCertificate(der))
-            chain.push_back(pki::CertificatePem(cert->get()));
-    }
+    for (const auto& der : issued.chain) chain.push_back(pki::CertificatePemFromDer(der));
     j["chain"] = std::move(chain);
     return Response::Json(201, j).WithHeader(
         "Location", fmt::format("/api/v1/certificates/{}", issued.record.serial));

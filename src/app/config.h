@@ -15,7 +15,7 @@
 //   http_listen = "127.0.0.1:8080"     # plain HTTP: OCSP, CRLs, CA certificates ("" = off)
 //   https_listen = "127.0.0.1:8443"    # HTTPS: everything ("" = off)
 //   io_threads = 0                     # 0 = one per core
-//   handler_threads = 4                # blocking work (database, signing) runs here
+//   handler_threads = 32               # blocking work (database, signing) runs here
 //   max_body_bytes = 1048576
 //   read_timeout_seconds = 30
 //   tls_issuer = "p256"                # hierarchy that issues the server's TLS certificate
@@ -44,7 +44,7 @@ struct ServerConfig {
     std::string http_listen = "127.0.0.1:8080";
     std::string https_listen = "127.0.0.1:8443";
     int io_threads = 0;
-    int handler_threads = 4;
+    int handler_threads = 32;
     std::int64_t max_body_bytes = 1 << 20;
     int read_timeout_seconds = 30;
     std::string tls_issuer = "p256";

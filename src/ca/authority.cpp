@@ -373,14 +373,20 @@ Result<std::unique_ptr<crypto::Signer>> CertificateAuthority::OpenSigner(
     return signer;
 }
 
-Result<const crypto::Signer*> CertificateAuthority::SignerFor(const IssuerRecord& issuer) {
+Result<const CertificateAuthority::UnlockedIssuer*> CertificateAuthority::Unlock(
+    const IssuerRecord& issuer) {
     std::lock_guard lock(mutex_);
-    auto it = signers_.find(issuer.id);
-    if (it != signers_.end()) return it->second.get();
-    GZCA_ASSIGN_OR_RETURN(auto signer, OpenSigner(issuer));
-    auto* raw = signer.get();
-    signers_.emplace(issuer.id, std::move(signer));
-    return raw;
+    auto it = issuers_.find(issuer.id);
+    if (it != issuers_.end()) return &it->second;
+    UnlockedIssuer unlocked;
+    GZCA_ASSIGN_OR_RETURN(unlocked.signer, OpenSigner(issuer));
+    GZCA_ASSIGN_OR_RETURN(unlocked.cert, pki::ParseCertificate(issuer.cert_der));
+    return &issuers_.emplace(issuer.id, std::move(unlocked)).first->second;
+}
+
+Result<const crypto::Signer*> CertificateAuthority::SignerFor(const IssuerRecord& issuer) {
+    GZCA_ASSIGN_OR_RETURN(const UnlockedIssuer* unlocked, Unlock(issuer));
+    return unlocked->signer.get();
 }
 
 Result<std::vector<Bytes>> CertificateAuthority::ChainOf(const IssuerRecord& issuer) {
@@ -390,8 +396,7 @@ Result<std::vector<Bytes>> CertificateAuthority::ChainOf(const IssuerRecord& iss
 }
 
 Result<IssuedCertificate> CertificateAuthority::SignAndStore(PreparedIssue p) {
-    GZCA_ASSIGN_OR_RETURN(const crypto::Signer* signer, SignerFor(p.issuer));
-    GZCA_ASSIGN_OR_RETURN(auto issuer_cert, pki::ParseCertificate(p.issuer.cert_der));
+    GZCA_ASSIGN_OR_RETURN(const UnlockedIssuer* unlocked, Unlock(p.issuer));
     if (p.record.not_after > p.issuer.not_after) {
         return Fail(ErrorCode::kFailedPrecondition,
                     "requested validity ends after the issuing CA's",
@@ -404,17 +409,11 @@ Result<IssuedCertificate> CertificateAuthority::SignAndStore(PreparedIssue p) {
     for (int attempt = 0;; ++attempt) {
         p.tmpl.serial = pki::NewSerial();
         p.record.serial = HexEncode(p.tmpl.serial);
-        auto inserted = [&]() -> Result<std::int64_t> {
-            GZCA_ASSIGN_OR_RETURN(auto tx, db_.Begin(true));
-            GZCA_ASSIGN_OR_RETURN(auto row_id,
-                                  repo::InsertPending(*tx, p.record, p.csr_der, clock_.Now()));
-            GZCA_TRY_STATUS(tx->Commit());
-            return row_id;
-        }();
-        if (inserted) {
-            id = *inserted;
-            break;
-        }
+        auto inserted = commits_.Run([&](store::Transaction& tx) -> Status {
+            GZCA_ASSIGN_OR_RETURN(id, repo::InsertPending(tx, p.record, p.csr_der, clock_.Now()));
+            return Ok();
+        });
+        if (inserted) break;
         if (inserted.error().code != ErrorCode::kAlreadyExists) return Fail(inserted.error());
         if (p.record.replaces_id) {
             GZCA_ASSIGN_OR_RETURN(auto tx, db_.Begin(false));
@@ -439,21 +438,20 @@ Result<IssuedCertificate> CertificateAuthority::SignAndStore(PreparedIssue p) {
     };
 
     // 2. Sign.
-    auto cert = pki::SignCertificate(p.tmpl, issuer_cert.get(), *signer);
+    auto cert = pki::SignCertificate(p.tmpl, unlocked->cert.get(), *unlocked->signer);
     if (!cert) return abort_row(cert.error());
     Bytes der = pki::CertificateDer(cert->get());
 
     // 3. Store the DER durably (and, for a reissue, revoke the old one) before returning it.
     const TimePoint now = clock_.Now();
-    auto stored = [&]() -> Status {
-        GZCA_ASSIGN_OR_RETURN(auto tx, db_.Begin(true));
-        GZCA_TRY_STATUS(repo::MarkIssued(*tx, id, der, now));
+    auto stored = commits_.Run([&](store::Transaction& tx) -> Status {
+        GZCA_TRY_STATUS(repo::MarkIssued(tx, id, der, now));
         if (p.supersede) {
             GZCA_TRY_STATUS(
-                repo::MarkRevoked(*tx, *p.supersede, now, pki::RevocationReason::kSuperseded, now));
+                repo::MarkRevoked(tx, *p.supersede, now, pki::RevocationReason::kSuperseded, now));
         }
-        return tx->Commit();
-    }();
+        return Ok();
+    });
     if (!stored) return abort_row(stored.error());
 
     IssuedCertificate out;
@@ -505,7 +503,8 @@ Result<IssuedCertificate> CertificateAuthority::Issue(const IssueRequest& reques
     p.record.profile = std::string(pki::ProfileName(request.profile));
     p.record.subject = pki::ToRfc4514(subject);
     p.record.key_algorithm = std::string(crypto::KeyAlgorithmName(csr.key_algorithm));
-    p.record.spki_sha256 = SpkiSha256(p.subject_key.get());
+    p.record.spki_sha256 = HexEncode(crypto::Sha256(csr.spki_der));
+    p.tmpl.subject_spki_der = csr.spki_der;
     p.record.sm2_id =
         csr.sm2_id == pki::Sm2IdUsed::kNotSm2 ? "" : std::string(pki::Sm2IdUsedName(csr.sm2_id));
     p.record.not_before = p.tmpl.not_before;
@@ -571,9 +570,12 @@ Result<IssuedCertificate> CertificateAuthority::Renew(std::string_view issuer,
     if (csr.empty()) {
         p.subject_key = crypto::UpRef(X509_get0_pubkey(old.cert.get()));
         p.record.key_algorithm = old.record.key_algorithm;
+        p.record.spki_sha256 = old.record.spki_sha256;
     } else {
         GZCA_ASSIGN_OR_RETURN(auto parsed, pki::ParseCsr(csr));
         p.subject_key = std::move(parsed.public_key);
+        p.record.spki_sha256 = HexEncode(crypto::Sha256(parsed.spki_der));
+        p.tmpl.subject_spki_der = parsed.spki_der;
         p.csr_der = std::move(parsed.der);
         p.record.key_algorithm = std::string(crypto::KeyAlgorithmName(parsed.key_algorithm));
         if (parsed.sm2_id != pki::Sm2IdUsed::kNotSm2) {
@@ -593,7 +595,6 @@ Result<IssuedCertificate> CertificateAuthority::Renew(std::string_view issuer,
     p.record.issuer_id = old.issuer.id;
     p.record.profile = old.record.profile;
     p.record.subject = old.record.subject;
-    p.record.spki_sha256 = SpkiSha256(p.subject_key.get());
     p.record.not_before = p.tmpl.not_before;
     p.record.not_after = p.tmpl.not_after;
     p.record.replaces_id = old.record.id;
@@ -616,7 +617,8 @@ Result<IssuedCertificate> CertificateAuthority::Reissue(std::string_view issuer,
     PreparedIssue p;
     p.issuer = old.issuer;
     p.subject_key = std::move(parsed.public_key);
-    p.record.spki_sha256 = SpkiSha256(p.subject_key.get());
+    p.record.spki_sha256 = HexEncode(crypto::Sha256(parsed.spki_der));
+    p.tmpl.subject_spki_der = parsed.spki_der;
     if (p.record.spki_sha256 == old.record.spki_sha256) {
         return Fail(ErrorCode::kInvalidArgument,
                     "a reissue needs a new key: the CSR carries the old certificate's key");
@@ -678,8 +680,7 @@ Result<CertificateRecord> CertificateAuthority::Revoke(std::string_view issuer,
 
 Result<repo::CrlRecord> CertificateAuthority::GenerateCrl(std::string_view issuer_name) {
     GZCA_ASSIGN_OR_RETURN(auto issuer, ResolveIssuer(issuer_name));
-    GZCA_ASSIGN_OR_RETURN(const crypto::Signer* signer, SignerFor(issuer));
-    GZCA_ASSIGN_OR_RETURN(auto issuer_cert, pki::ParseCertificate(issuer.cert_der));
+    GZCA_ASSIGN_OR_RETURN(const UnlockedIssuer* unlocked, Unlock(issuer));
     const TimePoint now = clock_.Now();
 
     GZCA_ASSIGN_OR_RETURN(auto tx, db_.Begin(true));
@@ -689,7 +690,7 @@ Result<repo::CrlRecord> CertificateAuthority::GenerateCrl(std::string_view issue
     tmpl.this_update = now;
     tmpl.next_update = now + config_.crl_validity;
     GZCA_ASSIGN_OR_RETURN(tmpl.entries, repo::ListRevocations(*tx, issuer.id));
-    GZCA_ASSIGN_OR_RETURN(auto crl, pki::SignCrl(tmpl, issuer_cert.get(), *signer));
+    GZCA_ASSIGN_OR_RETURN(auto crl, pki::SignCrl(tmpl, unlocked->cert.get(), *unlocked->signer));
     repo::CrlRecord rec{number, tmpl.this_update, tmpl.next_update,
                         static_cast<std::int64_t>(tmpl.entries.size()), pki::CrlDer(crl.get())};
     GZCA_TRY_STATUS(repo::InsertCrl(*tx, issuer.id, rec));

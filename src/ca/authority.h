@@ -31,6 +31,7 @@
 #include "pki/csr.h"
 #include "pki/profile.h"
 #include "store/database.h"
+#include "store/group_commit.h"
 
 namespace gzca::ca {
 
@@ -153,9 +154,17 @@ class CertificateAuthority {
     const CaConfig config_;
     const KeySecrets secrets_;
     const std::filesystem::path data_dir_;
+    // Pending and issued rows of concurrent requests share durable commits.
+    store::GroupCommit commits_{db_};
 
     std::mutex mutex_;
-    std::map<std::int64_t, std::unique_ptr<crypto::Signer>> signers_;  // GUARDED_BY(mutex_)
+    struct UnlockedIssuer {
+        std::unique_ptr<crypto::Signer> signer;
+        crypto::X509Ptr cert;  // parsed once: OpenSSL 3 decoding is costly per request
+    };
+    std::map<std::int64_t, UnlockedIssuer> issuers_;  // GUARDED_BY(mutex_)
+    // The issuer's signer and parsed certificate, unlocked/parsed on first use.
+    Result<const UnlockedIssuer*> Unlock(const IssuerRecord& issuer);
 };
 
 }  // namespace gzca::ca

@@ -253,8 +253,8 @@ Result<PrivateKey> PrivateKey::Adopt(PKeyPtr key) {
 Result<std::string> PrivateKey::ToPlainPemForInProcessUse() const {
     ClearOpenSslErrors();
     BioPtr bio(BIO_new(BIO_s_secmem()));
-    if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0,
-                                              nullptr, nullptr) != 1) {
+    if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
+                                              nullptr) != 1) {
         return Fail(OpenSslError("encode private key"));
     }
     char* data = nullptr;

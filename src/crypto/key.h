@@ -34,7 +34,7 @@ Result<KeyAlgorithm> ClassifyKey(const EVP_PKEY* key);
 bool IsSm2(const EVP_PKEY* key);
 
 class PrivateKey {
-public:
+  public:
     // Fresh key pair from OpenSSL's default DRBG.
     static Result<PrivateKey> Generate(KeyAlgorithm alg);
 
@@ -62,7 +62,7 @@ public:
     KeyAlgorithm algorithm() const { return algorithm_; }
     EVP_PKEY* get() const { return key_.get(); }
 
-private:
+  private:
     PrivateKey(PKeyPtr key, KeyAlgorithm alg) : key_(std::move(key)), algorithm_(alg) {}
     PKeyPtr key_;
     KeyAlgorithm algorithm_;

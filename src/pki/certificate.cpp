@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -195,6 +196,46 @@ Status AddExtendedKeyUsage(X509* x, Profile profile) {
 }
 
 // SKI method 1 (RFC 5280 §4.2.1.2): SHA-1 over the subjectPublicKey BIT STRING value.
+// Copies a DER SubjectPublicKeyInfo into the certificate field by field (algorithm, parameters,
+// key bits) with plain ASN.1 calls, without building an EVP_PKEY (RFC 5280 §4.1.2.7).
+Status SetSpkiFromDer(X509* x, ByteView spki) {
+    const unsigned char* p = spki.data();
+    long len = 0;
+    int tag = 0, cls = 0;
+    if (ASN1_get_object(&p, &len, &tag, &cls, static_cast<long>(spki.size())) & 0x80 ||
+        tag != V_ASN1_SEQUENCE) {
+        return Fail(crypto::OpenSslError("SPKI", kBad, "malformed SubjectPublicKeyInfo"));
+    }
+    const unsigned char* end = p + len;
+    std::unique_ptr<X509_ALGOR, crypto::OsslDeleter<X509_ALGOR_free>> alg(
+        d2i_X509_ALGOR(nullptr, &p, end - p));
+    std::unique_ptr<ASN1_BIT_STRING, crypto::OsslDeleter<ASN1_BIT_STRING_free>> bits(
+        d2i_ASN1_BIT_STRING(nullptr, &p, end - p));
+    if (!alg || !bits || p != end) {
+        return Fail(crypto::OpenSslError("SPKI", kBad, "malformed SubjectPublicKeyInfo"));
+    }
+    const ASN1_OBJECT* obj = nullptr;
+    int ptype = 0;
+    const void* pval = nullptr;
+    X509_ALGOR_get0(&obj, &ptype, &pval, alg.get());
+    void* param = nullptr;
+    if (ptype == V_ASN1_OBJECT) {
+        param = OBJ_dup(static_cast<const ASN1_OBJECT*>(pval));
+    } else if (ptype == V_ASN1_SEQUENCE) {
+        param = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(pval));
+    } else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) {
+        return Fail(kBad, "unsupported public key parameters");
+    }
+    int key_len = ASN1_STRING_length(bits.get());
+    auto* key = static_cast<unsigned char*>(OPENSSL_malloc(key_len > 0 ? key_len : 1));
+    if (key_len > 0) std::memcpy(key, ASN1_STRING_get0_data(bits.get()), key_len);
+    if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_dup(obj), ptype, param, key, key_len) !=
+        1) {
+        return Fail(crypto::OpenSslError("X509_PUBKEY_set0_param"));
+    }
+    return Ok();
+}
+
 Status AddSubjectKeyId(X509* x) {
     const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(x);
     if (bits == nullptr) return Fail(ErrorCode::kInternal, "certificate has no public key");
@@ -393,16 +434,16 @@ Result<crypto::X509Ptr> SignCertificate(const CertificateTemplate& tmpl, const X
     if (!tls && (!tmpl.dns_names.empty() || !tmpl.ip_addresses.empty())) {
         return Fail(kBad, "subject alternative names are only issued in TLS server certificates");
     }
-    Bytes signer_spki = signer.PublicKeyDer();
     if (issuer == nullptr) {
         if (tmpl.profile != Profile::kRootCa) {
             return Fail(kBad, "only root CA certificates may be self-signed");
         }
-        if (!internal::SamePublicKey(tmpl.subject_key, signer_spki)) {
+        if (!internal::SamePublicKey(tmpl.subject_key, signer.PublicKeyDer())) {
             return Fail(kBad, "a self-signed certificate must be signed by its own key");
         }
     } else {
-        if (!internal::SamePublicKey(X509_get0_pubkey(issuer), signer_spki)) {
+        if (EVP_PKEY_eq(X509_get0_pubkey(issuer), signer.pkey()) != 1) {
+            crypto::ClearOpenSslErrors();
             return Fail(kBad, "the signing key does not match the issuer certificate");
         }
         auto ku = KeyUsageBits(issuer);
@@ -420,14 +461,22 @@ Result<crypto::X509Ptr> SignCertificate(const CertificateTemplate& tmpl, const X
     GZCA_ASSIGN_OR_RETURN(crypto::Asn1TimePtr not_after, internal::ToAsn1Time(tmpl.not_after));
 
     // A public-only copy of the subject key: the certificate keeps a reference to what it is
-    // given, and the template's key is borrowed (and may be a private key).
-    unsigned char* spki_raw = nullptr;
-    int spki_len = i2d_PUBKEY(tmpl.subject_key, &spki_raw);
-    if (spki_len <= 0) return Fail(crypto::OpenSslError("i2d_PUBKEY", kBad, "unusable public key"));
-    const unsigned char* sp = spki_raw;
-    crypto::PKeyPtr public_key(d2i_PUBKEY(nullptr, &sp, spki_len));
-    OPENSSL_free(spki_raw);
-    if (!public_key) return Fail(crypto::OpenSslError("d2i_PUBKEY", kBad, "unusable public key"));
+    // given, and the template's key is borrowed (and may be a private key). Skipped when the
+    // SPKI bytes are given (SetSpkiFromDer below).
+    crypto::PKeyPtr public_key;
+    if (tmpl.subject_spki_der.empty()) {
+        unsigned char* spki_raw = nullptr;
+        int spki_len = i2d_PUBKEY(tmpl.subject_key, &spki_raw);
+        if (spki_len <= 0) {
+            return Fail(crypto::OpenSslError("i2d_PUBKEY", kBad, "unusable public key"));
+        }
+        const unsigned char* sp = spki_raw;
+        public_key.reset(d2i_PUBKEY(nullptr, &sp, spki_len));
+        OPENSSL_free(spki_raw);
+        if (!public_key) {
+            return Fail(crypto::OpenSslError("d2i_PUBKEY", kBad, "unusable public key"));
+        }
+    }
 
     crypto::X509Ptr x(X509_new());
     if (!x) return Fail(crypto::OpenSslError("X509_new"));
@@ -437,9 +486,15 @@ Result<crypto::X509Ptr> SignCertificate(const CertificateTemplate& tmpl, const X
         X509_set_issuer_name(x.get(), issuer_name) != 1 ||
         X509_set1_notBefore(x.get(), not_before.get()) != 1 ||
         X509_set1_notAfter(x.get(), not_after.get()) != 1 ||
-        X509_set_subject_name(x.get(), subject.get()) != 1 ||
-        X509_set_pubkey(x.get(), public_key.get()) != 1) {
+        X509_set_subject_name(x.get(), subject.get()) != 1) {
         return Fail(crypto::OpenSslError("filling in the certificate"));
+    }
+    if (public_key) {
+        if (X509_set_pubkey(x.get(), public_key.get()) != 1) {
+            return Fail(crypto::OpenSslError("X509_set_pubkey"));
+        }
+    } else {
+        GZCA_TRY_STATUS(SetSpkiFromDer(x.get(), tmpl.subject_spki_der));
     }
 
     GZCA_TRY_STATUS(AddBasicConstraints(x.get(), tmpl.profile));
@@ -515,6 +570,11 @@ Bytes CertificateDer(const X509* cert) {
 
 std::string CertificatePem(const X509* cert) {
     Bytes der = CertificateDer(cert);
+    if (der.empty()) return {};
+    return internal::DerToPem(der, "CERTIFICATE");
+}
+
+std::string CertificatePemFromDer(ByteView der) {
     if (der.empty()) return {};
     return internal::DerToPem(der, "CERTIFICATE");
 }

@@ -39,6 +39,9 @@ struct CertificateTemplate {
     Bytes serial;  // from NewSerial()
     DistinguishedName subject;
     const EVP_PKEY* subject_key = nullptr;  // public key certified (borrowed)
+    // The same key as a DER SubjectPublicKeyInfo (e.g. from the CSR), optional. When given it
+    // is copied into the certificate as is, which spares OpenSSL 3's slow key encoders.
+    Bytes subject_spki_der;
     TimePoint not_before;
     TimePoint not_after;
     Profile profile = Profile::kSubscriberSign;
@@ -69,6 +72,8 @@ inline constexpr std::size_t kMaxCertificateSize = 256 * 1024;
 Result<crypto::X509Ptr> ParseCertificate(ByteView pem_or_der);
 Bytes CertificateDer(const X509* cert);
 std::string CertificatePem(const X509* cert);
+// PEM of DER bytes without parsing them (for DER read back from our own store).
+std::string CertificatePemFromDer(ByteView der);
 
 // What the CLI and API show of a certificate.
 struct CertificateInfo {

@@ -68,6 +68,12 @@ Result<ParsedCsr> ParseCsr(ByteView pem_or_der) {
     }
 
     ParsedCsr out;
+    if (X509_PUBKEY* spki = X509_REQ_get_X509_PUBKEY(req.get())) {
+        unsigned char* spki_der = nullptr;
+        int spki_len = i2d_X509_PUBKEY(spki, &spki_der);
+        if (spki_len > 0) out.spki_der.assign(spki_der, spki_der + spki_len);
+        OPENSSL_free(spki_der);
+    }
     EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
     if (key == nullptr) {
         return Fail(crypto::OpenSslError("X509_REQ_get0_pubkey", kBad,

@@ -26,6 +26,7 @@ struct ParsedCsr {
     Bytes der;                  // the CSR as received, re-encoded to DER
     DistinguishedName subject;  // may be empty: the caller may supply the subject
     crypto::PKeyPtr public_key;
+    Bytes spki_der;  // the SubjectPublicKeyInfo as encoded in the CSR
     crypto::KeyAlgorithm key_algorithm;
     Sm2IdUsed sm2_id = Sm2IdUsed::kNotSm2;
 };

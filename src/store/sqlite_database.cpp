@@ -9,10 +9,11 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <list>
 #include <memory>
-#include <semaphore>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -328,6 +329,32 @@ Row ReadRow(sqlite3_stmt* stmt) {
     return Row(std::move(values));
 }
 
+// A one-holder gate that any thread may release: a binary semaphore built on a mutex and a
+// condition variable. (libstdc++ 12's std::binary_semaphore::try_acquire_for polls with sleeps,
+// which put milliseconds of idle latency on every contended write.)
+class WriterGate {
+  public:
+    template <typename Rep, typename Period>
+    bool try_acquire_for(std::chrono::duration<Rep, Period> timeout) {
+        std::unique_lock lock(mutex_);
+        if (!cv_.wait_for(lock, timeout, [this] { return !held_; })) return false;
+        held_ = true;
+        return true;
+    }
+    void release() {
+        {
+            std::lock_guard lock(mutex_);
+            held_ = false;
+        }
+        cv_.notify_one();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool held_ = false;  // GUARDED_BY(mutex_)
+};
+
 class SqliteDatabase;
 
 class SqliteTransaction final : public Transaction {
@@ -463,8 +490,8 @@ class SqliteDatabase final : public Database {
     const std::string path_;
     ConnectionPool<SqliteConnection> pool_;
     // Held by the one write transaction of this process; released from whichever thread ends
-    // it (a semaphore, unlike a mutex, allows that).
-    std::binary_semaphore writer_gate_{1};
+    // it (unlike a mutex, the gate allows that).
+    WriterGate writer_gate_;
 };
 
 void SqliteTransaction::Finish(bool reusable) {
