@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/certificate_json.h"
 #include "api/routes.h"
 #include "pki/certificate.h"
 #include "pki/csr.h"
@@ -80,23 +81,7 @@ Result<std::vector<std::string>> StringList(const json& body, const char* name) 
 }
 
 json RecordJson(const ca::CertificateRecord& rec, TimePoint now) {
-    json j = {
-        {"serial", rec.serial},
-        {"issuer", rec.issuer_name},
-        {"status", rec.EffectiveStatus(now)},
-        {"profile", rec.profile},
-        {"subject", rec.subject},
-        {"key_algorithm", rec.key_algorithm},
-        {"not_before", FormatIso8601(rec.not_before)},
-        {"not_after", FormatIso8601(rec.not_after)},
-        {"replaces", rec.replaces_serial.empty() ? json() : json(rec.replaces_serial)},
-    };
-    if (rec.revoked_at) {
-        j["revoked_at"] = FormatIso8601(*rec.revoked_at);
-        j["revocation_reason"] = pki::RevocationReasonName(*rec.revocation_reason);
-    }
-    if (!rec.der.empty()) j["certificate"] = pki::CertificatePemFromDer(rec.der);
-    return j;
+    return CertificateJson(rec, now, /*with_pem=*/true);
 }
 
 Response IssuedJson(const ca::IssuedCertificate& issued, TimePoint now) {
@@ -227,9 +212,7 @@ void RegisterCertificateApi(http::Router& router, Services& s) {
         json items = json::array();
         auto now = s.ca.clock().Now();
         for (const auto& rec : *list) {
-            json j = RecordJson(rec, now);
-            j.erase("certificate");
-            items.push_back(std::move(j));
+            items.push_back(CertificateJson(rec, now, /*with_pem=*/false));
         }
         return Response::Json(200, json{{"items", std::move(items)}});
     });

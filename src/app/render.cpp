@@ -1,28 +1,13 @@
 #include "app/render.h"
 
+#include "api/certificate_json.h"
+
 #include <fmt/format.h>
 
 namespace gzca::app {
 
 nlohmann::json ToJson(const ca::CertificateRecord& rec, TimePoint now) {
-    nlohmann::json j = {
-        {"serial", rec.serial},
-        {"issuer", rec.issuer_name},
-        {"status", rec.EffectiveStatus(now)},
-        {"profile", rec.profile},
-        {"subject", rec.subject},
-        {"key_algorithm", rec.key_algorithm},
-        {"not_before", FormatIso8601(rec.not_before)},
-        {"not_after", FormatIso8601(rec.not_after)},
-        {"replaces",
-         rec.replaces_serial.empty() ? nlohmann::json() : nlohmann::json(rec.replaces_serial)},
-    };
-    if (!rec.sm2_id.empty()) j["csr_sm2_id"] = rec.sm2_id;
-    if (rec.revoked_at) {
-        j["revoked_at"] = FormatIso8601(*rec.revoked_at);
-        j["revocation_reason"] = pki::RevocationReasonName(*rec.revocation_reason);
-    }
-    return j;
+    return api::CertificateJson(rec, now, /*with_pem=*/false);
 }
 
 nlohmann::json ToJson(const ca::IssuerRecord& rec) {

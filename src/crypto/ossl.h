@@ -15,11 +15,13 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/bytes.h"
 #include "base/error.h"
 
 namespace gzca::crypto {
@@ -66,6 +68,21 @@ inline X509Ptr UpRef(X509* x) {
 inline PKeyPtr UpRef(EVP_PKEY* k) {
     if (k) EVP_PKEY_up_ref(k);
     return PKeyPtr(k);
+}
+
+// The DER encoding of an OpenSSL object through its i2d function (i2d_X509, i2d_X509_CRL, ...);
+// empty when encoding fails (the error queue is cleared).
+template <typename T, typename I2d>
+Bytes ToDer(const T* object, I2d i2d) {
+    unsigned char* der = nullptr;
+    int n = i2d(const_cast<T*>(object), &der);
+    if (n <= 0) {
+        ERR_clear_error();
+        return {};
+    }
+    Bytes out(der, der + n);
+    OPENSSL_free(der);
+    return out;
 }
 
 // Drains the OpenSSL error queue into an Error: `what` and the queue go to `internal`,

@@ -556,17 +556,7 @@ Result<crypto::X509Ptr> ParseCertificate(ByteView pem_or_der) {
     return cert;
 }
 
-Bytes CertificateDer(const X509* cert) {
-    unsigned char* der = nullptr;
-    int n = i2d_X509(cert, &der);
-    if (n <= 0) {
-        crypto::ClearOpenSslErrors();
-        return {};
-    }
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
-    return out;
-}
+Bytes CertificateDer(const X509* cert) { return crypto::ToDer(cert, i2d_X509); }
 
 std::string CertificatePem(const X509* cert) {
     Bytes der = CertificateDer(cert);

@@ -256,17 +256,7 @@ Result<crypto::X509CrlPtr> SignCrl(const CrlTemplate& tmpl, const X509* issuer,
     return crl;
 }
 
-Bytes CrlDer(const X509_CRL* crl) {
-    unsigned char* der = nullptr;
-    int n = i2d_X509_CRL(crl, &der);
-    if (n <= 0) {
-        crypto::ClearOpenSslErrors();
-        return {};
-    }
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
-    return out;
-}
+Bytes CrlDer(const X509_CRL* crl) { return crypto::ToDer(crl, i2d_X509_CRL); }
 
 std::string CrlPem(const X509_CRL* crl) {
     Bytes der = CrlDer(crl);

@@ -144,11 +144,8 @@ Result<Bytes> BuildCsr(const crypto::PrivateKey& key, const DistinguishedName& s
     auto signer = crypto::MakeKeySigner(std::move(dup));
     GZCA_ASSIGN_OR_RETURN(auto ctx, signer->NewSignContext());
     if (X509_REQ_sign_ctx(req.get(), ctx.get()) <= 0) return Fail(crypto::OpenSslError("sign CSR"));
-    unsigned char* der = nullptr;
-    int len = i2d_X509_REQ(req.get(), &der);
-    if (len <= 0) return Fail(crypto::OpenSslError("encode CSR"));
-    Bytes out(der, der + len);
-    OPENSSL_free(der);
+    Bytes out = crypto::ToDer(req.get(), i2d_X509_REQ);
+    if (out.empty()) return Fail(ErrorCode::kInternal, "cannot encode the CSR");
     return out;
 }
 

@@ -77,12 +77,7 @@ Result<Bytes> MakeCsr(const crypto::PrivateKey& key, const std::string& subject,
         X509_REQ_sign_ctx(req.get(), ctx.get()) <= 0) {
         return Fail(crypto::OpenSslError("sign CSR"));
     }
-    unsigned char* der = nullptr;
-    int len = i2d_X509_REQ(req.get(), &der);
-    if (len <= 0) return Fail(crypto::OpenSslError("encode CSR"));
-    Bytes out(der, der + len);
-    OPENSSL_free(der);
-    return out;
+    return crypto::ToDer(req.get(), i2d_X509_REQ);
 }
 
 }  // namespace gzca::testing
