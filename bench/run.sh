@@ -22,7 +22,7 @@
 #   BENCH_POOL=4000         random serials in the OCSP request pool of the scale test
 #   BENCH_PARTS="issue sm2 ocsp scale"           which parts to run
 #   BENCH_PG=1              0 skips everything PostgreSQL
-#   GZCA_IO_THREADS=0 GZCA_HANDLER_THREADS=4      [server] settings of every gzca serve
+#   GZCA_IO_THREADS=0 GZCA_HANDLER_THREADS=32     [server] settings of every gzca serve
 #   BENCH_KEEP=1            keep the temporary directory (logs, databases) for inspection
 #
 # Every server listens on 127.0.0.1 only (`openssl ocsp -port` cannot be told an address, so it
@@ -42,7 +42,7 @@ gzca=$(realpath -e "$build_dir/gzca" 2>/dev/null) || {
 : "${BENCH_LOOKUP_CONNECTIONS:=4}" "${BENCH_SPEED_SECONDS:=3}"
 : "${BENCH_SCALE_CERTS:=1000000}" "${BENCH_SCALE_REVOKED:=100000}" "${BENCH_SCALE_DER_BYTES:=512}"
 : "${BENCH_POOL:=4000}" "${BENCH_PARTS:=issue sm2 ocsp scale}" "${BENCH_PG:=1}"
-: "${GZCA_IO_THREADS:=0}" "${GZCA_HANDLER_THREADS:=4}" "${BENCH_KEEP:=0}"
+: "${GZCA_IO_THREADS:=0}" "${GZCA_HANDLER_THREADS:=32}" "${BENCH_KEEP:=0}"
 
 for tool in wrk openssl python3 sqlite3 curl; do
     command -v "$tool" >/dev/null || {
