@@ -109,7 +109,6 @@ TEST_P(StoreTest, MigrateIsIdempotent) {
     ASSERT_OK(db_->Migrate());
     ASSERT_OK(db_->Migrate());
     ASSERT_OK_AND_ASSIGN(int after, db_->SchemaVersion());
-    EXPECT_EQ(after, 1);
     EXPECT_EQ(after, AllMigrations().back().version);
     EXPECT_EQ(Count("schema_migrations"), static_cast<std::int64_t>(AllMigrations().size()));
     for (const char* table : {"issuers", "certificates", "revocations", "crls"}) {
