@@ -23,7 +23,7 @@ namespace gzca::crypto {
 inline constexpr std::string_view kSm2DefaultId = "1234567812345678";
 
 class Signer {
-public:
+  public:
     virtual ~Signer() = default;
 
     virtual KeyAlgorithm algorithm() const = 0;
