@@ -136,6 +136,30 @@ TEST_P(ApiTest, CredentialsAndScopesAreChecked) {
     EXPECT_EQ(Rows(), before);
 }
 
+TEST_P(ApiTest, ClientCertificateBoundToAKeyAuthenticates) {
+    auto issued = Body(Issue(all_));
+    std::string serial = issued["serial"];
+    auto der = ca_->Find("", serial)->der;
+    auto call = [&](const Bytes& cert) {
+        http::Request req;
+        req.method = http::Method::kGet;
+        EXPECT_TRUE(http::ParseTarget("/api/v1/certificates/" + serial, req));
+        req.client_cert_der = std::make_shared<const Bytes>(cert);
+        return router_.Handle(req);
+    };
+    // Not bound to a key yet: refused.
+    EXPECT_EQ(call(der).status, 401);
+    ASSERT_TRUE(keys_->CreateForClientCert("portal", {Scope::kRead}, serial));
+    EXPECT_EQ(call(der).status, 200);
+    // A different certificate claiming the same serial is not ours: refused.
+    Bytes forged = der;
+    forged[forged.size() - 10] ^= 0x01;
+    EXPECT_EQ(call(forged).status, 401);
+    // Once the certificate is revoked it no longer authenticates.
+    ASSERT_TRUE(ca_->Revoke("", serial, pki::RevocationReason::kKeyCompromise));
+    EXPECT_EQ(call(der).status, 401);
+}
+
 TEST_P(ApiTest, BadInputGets4xxJsonAndChangesNothing) {
     auto before = Rows();
     struct Case {
