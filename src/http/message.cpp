@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include "base/ascii.h"
+
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -9,8 +11,6 @@ namespace {
 
 constexpr std::array<std::string_view, kMethodCount> kMethodNames = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
-
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 int HexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -42,11 +42,7 @@ Method ParseMethod(std::string_view name) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-    }
-    return true;
+    return AsciiEqualsIgnoreCase(a, b);
 }
 
 void Headers::Add(std::string_view name, std::string_view value) {

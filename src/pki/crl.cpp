@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii.h"
 #include "pki/internal.h"
 
 namespace gzca::pki {
@@ -41,18 +42,6 @@ constexpr ReasonName kReasons[] = {
     {RevocationReason::kPrivilegeWithdrawn, "privilegeWithdrawn"},
     {RevocationReason::kAaCompromise, "aACompromise"},
 };
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
 
 // A reason gzca may put in a full CRL: a defined code other than removeFromCRL.
 bool IsIssuableReason(RevocationReason r) {
@@ -118,8 +107,8 @@ Result<RevocationReason> ParseRevocationReason(std::string_view text) {
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), code);
     bool numeric = !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
     for (const auto& entry : kReasons) {
-        bool match =
-            numeric ? static_cast<int>(entry.reason) == code : EqualsIgnoreCase(entry.name, text);
+        bool match = numeric ? static_cast<int>(entry.reason) == code
+                             : AsciiEqualsIgnoreCase(entry.name, text);
         if (!match) continue;
         if (entry.reason == RevocationReason::kRemoveFromCrl) {
             return Fail(kBad,

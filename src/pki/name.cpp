@@ -1,5 +1,7 @@
 #include "pki/name.h"
 
+#include "base/ascii.h"
+
 #include <openssl/asn1.h>
 #include <openssl/objects.h>
 
@@ -74,23 +76,11 @@ constexpr AttributeSpec kAttributes[] = {
 
 constexpr std::size_t kMaxAttributes = 16;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 const AttributeSpec* FindByName(std::string_view type) {
     for (const auto& spec : kAttributes) {
-        if (EqualsIgnoreCase(type, spec.name) || type == spec.oid) return &spec;
+        if (AsciiEqualsIgnoreCase(type, spec.name) || type == spec.oid) return &spec;
         for (auto alias : spec.aliases) {
-            if (!alias.empty() && EqualsIgnoreCase(type, alias)) return &spec;
+            if (!alias.empty() && AsciiEqualsIgnoreCase(type, alias)) return &spec;
         }
     }
     return nullptr;

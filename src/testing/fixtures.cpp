@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -23,41 +22,19 @@ std::filesystem::path MakeTempDir(const std::string& prefix) {
 
 Result<std::unique_ptr<TestDatabase>> TestDatabase::Create(DbKind kind) {
     std::unique_ptr<TestDatabase> t(new TestDatabase());
-    if (kind == DbKind::kSqlite) {
-        t->dir_ = MakeTempDir("gzca_test_db_");
-        t->url_ = "sqlite:" + (t->dir_ / "test.db").string();
-    } else {
-        const char* base = std::getenv("GZCA_TEST_PG_URL");
-        if (!base || !*base) {
-            return Fail(ErrorCode::kUnavailable,
-                        "GZCA_TEST_PG_URL is not set: run the suite through scripts/run-tests.sh");
-        }
-        t->schema_ = fmt::format("t_{}_{:x}", ::getpid(), std::random_device{}());
-        GZCA_ASSIGN_OR_RETURN(auto admin, store::Database::Open(base, 1));
-        GZCA_ASSIGN_OR_RETURN(auto tx, admin->Begin(true));
-        GZCA_TRY_STATUS(tx->Exec(fmt::format("CREATE SCHEMA {}", t->schema_)));
-        GZCA_TRY_STATUS(tx->Commit());
-        std::string url = base;
-        url += (url.find('?') == std::string::npos ? "?" : "&");
-        url += fmt::format("options=-csearch_path%3D{}", t->schema_);
-        t->url_ = url;
-    }
-    GZCA_ASSIGN_OR_RETURN(t->db_, store::Database::Open(t->url_, 4));
+    // The store module's scratch databases: a SQLite file in a temporary directory, or a fresh
+    // schema in GZCA_TEST_PG_URL (removed again when the scratch database is destroyed).
+    GZCA_ASSIGN_OR_RETURN(t->scratch_, store::testing::ScratchDatabase::Create(
+                                           kind == DbKind::kSqlite ? store::Dialect::kSqlite
+                                                                   : store::Dialect::kPostgres));
+    GZCA_ASSIGN_OR_RETURN(t->db_, t->scratch_->Open(4));
     GZCA_TRY_STATUS(t->db_->Migrate());
     return t;
 }
 
 TestDatabase::~TestDatabase() {
-    db_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-    if (!schema_.empty()) {
-        if (auto admin = store::Database::Open(std::getenv("GZCA_TEST_PG_URL"), 1)) {
-            if (auto tx = (*admin)->Begin(true)) {
-                (void)(*tx)->Exec(fmt::format("DROP SCHEMA {} CASCADE", schema_));
-                (void)(*tx)->Commit();
-            }
-        }
-    }
+    db_.reset();  // close connections before the scratch database is dropped
+    scratch_.reset();
 }
 
 Result<Bytes> MakeCsr(const crypto::PrivateKey& key, const std::string& subject,

@@ -8,6 +8,7 @@
 
 #include "crypto/key.h"
 #include "store/database.h"
+#include "store/testing.h"
 
 namespace gzca::testing {
 
@@ -25,15 +26,12 @@ class TestDatabase {
 
     store::Database& db() { return *db_; }
     // The URL a second process (or a reopen) can use to reach the same database.
-    const std::string& url() const { return url_; }
-    const std::filesystem::path& dir() const { return dir_; }
+    const std::string& url() const { return scratch_->url(); }
 
   private:
     TestDatabase() = default;
-    std::filesystem::path dir_;
-    std::string url_;
-    std::string schema_;
-    std::unique_ptr<store::Database> db_;
+    std::unique_ptr<store::testing::ScratchDatabase> scratch_;
+    std::unique_ptr<store::Database> db_;  // destroyed first (declared last)
 };
 
 // A PKCS#10 request signed by `key` (SM2 with the GM/T default ID unless `sm2_empty_id`),
