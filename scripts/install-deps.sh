@@ -13,6 +13,8 @@ build_pkgs=(
     libexpected-dev libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
     libsqlite3-dev libpq-dev
     libengine-pkcs11-openssl libp11-kit-dev
+    libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk fonts-wqy-microhei
+    libzip-dev libexpat1-dev libsodium-dev libcurl4-openssl-dev
 )
 test_pkgs=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev
@@ -21,6 +23,7 @@ test_pkgs=(
     softhsm2 opensc
     clang libclang-rt-14-dev
     curl
+    poppler-utils chromium
 )
 
 bench_pkgs=(wrk golang-cfssl iproute2 util-linux procps)
@@ -34,6 +37,12 @@ case "$mode" in
 esac
 
 missing=()
+# Browser tests need Node.js with npm. This machine image may carry its own Node.js (which
+# bundles npm and conflicts with Debian's npm package): only ask Debian when none is there.
+if [ "$mode" != build ]; then
+    command -v node >/dev/null || pkgs+=(nodejs)
+    command -v npm >/dev/null || pkgs+=(npm)
+fi
 for p in "${pkgs[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$p")
@@ -46,3 +55,11 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# ---- Browser tests (tests/browser): npm packages, test and bench modes only. -----------------
+# `npm ci` when tests/browser/node_modules is missing or package-lock.json changed; see
+# tests/browser/ensure-deps.sh. (Reached only when this script gets here: see the early exit
+# above when no Debian package is missing.)
+if [ "$mode" != build ]; then
+    "$(dirname "$0")/../tests/browser/ensure-deps.sh"
+fi

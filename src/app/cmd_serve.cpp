@@ -3,13 +3,20 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api_keys.h"
+#include "api/page_routes.h"
+#include "api/platform.h"
 #include "api/routes.h"
 #include "app/commands.h"
+#include "app/platform_setup.h"
 #include "app/server_setup.h"
+#include "auth/session_store.h"
+#include "auth/sms_login.h"
 #include "ca/ocsp_responder.h"
 #include "http/metrics.h"
+#include "http/rate_limiter.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "payment/sandbox.h"
 
 namespace gzca::app {
 
@@ -60,6 +67,48 @@ int RunServe(const GlobalOptions& global, const ServeOptions& o) {
         // Client certificates are optional and checked against the database by the API.
         so.tls.client_cert = http::ClientCertMode::kOptional;
     }
+    // The service platform.
+    auto core = BuildPlatformCore(ctx);
+    if (!core) return fail(core.error());
+    if (config.platform.demo_subscriber) {
+        auto demo = EnsureDemoSubscriber(ctx, **core);
+        if (!demo) return fail(demo.error());
+        if (*demo) fmt::print("created demo subscriber 张三 (phone {})\n", kDemoPhone);
+    }
+    const api::SiteInfo site = SiteInfoFrom(config.platform);
+    auth::SessionPolicy session_policy;
+    session_policy.idle = std::chrono::minutes(config.platform.session_idle_minutes);
+    session_policy.absolute = std::chrono::hours(config.platform.session_absolute_hours);
+    auth::SessionStore sessions(ctx.db(), ctx.clock(), session_policy);
+    auth::LoginPolicy login_policy;
+    login_policy.daily_codes_per_phone = config.platform.sms_daily_per_phone;
+    login_policy.daily_codes_per_address = config.platform.sms_daily_per_address;
+    auth::SmsLogin login(ctx.db(), *(*core)->vault, *(*core)->accounts, *(*core)->outbox,
+                         ctx.clock(), login_policy);
+    auto merchant_key = LoadOrCreateSecret(config.data_dir / "keys" / "sandbox-merchant.key", 32);
+    if (!merchant_key) return fail(merchant_key.error());
+    auto sandbox = payment::SandboxProvider::Create(std::move(*merchant_key), ctx.clock());
+    if (!sandbox) return fail(sandbox.error());
+    // Per client address: state changes 60 at once then 5 per second; captcha images 20 then one
+    // every 2 s.
+    http::RateLimiter write_limiter(5.0, 60);
+    http::RateLimiter captcha_limiter(0.5, 20);
+    api::PlatformServices platform{ctx.db(),
+                                   ctx.ca(),
+                                   *(*core)->accounts,
+                                   *(*core)->orders,
+                                   *(*core)->materials,
+                                   sessions,
+                                   login,
+                                   **sandbox,
+                                   site,
+                                   ctx.clock(),
+                                   write_limiter,
+                                   captcha_limiter,
+                                   /*secure_cookies=*/true};
+    so.spool_dir = (*core)->materials->TempPath().parent_path().string();
+    std::string tls_chain_pem = so.tls.cert_chain_pem;
+
     so.io_threads = sc.io_threads;
     so.handler_threads = sc.handler_threads;
     so.max_body_bytes = static_cast<std::size_t>(sc.max_body_bytes);
@@ -74,6 +123,10 @@ int RunServe(const GlobalOptions& global, const ServeOptions& o) {
     ca::OcspResponder ocsp(ca, ctx.clock(), ocsp_options);
     api::ApiKeyStore keys(ctx.db(), ctx.clock());
     BackgroundJobs jobs(ca, ocsp, std::chrono::seconds(2));
+    jobs.AddPeriodic("session and login-code purge", std::chrono::minutes(10), [&] {
+        if (auto n = sessions.PurgeExpired(); !n) spdlog::warn("purge: {}", n.error().internal);
+        if (auto n = login.PurgeExpired(); !n) spdlog::warn("purge: {}", n.error().internal);
+    });
 
     api::Services services{ca, ocsp, keys, metrics, {}};
     services.on_revoked = [&](std::int64_t issuer_id, const std::string& serial) {
@@ -87,12 +140,32 @@ int RunServe(const GlobalOptions& global, const ServeOptions& o) {
     });
     api::RegisterStatusRoutes(router, services);
     api::RegisterCertificateApi(router, services);
+    api::RegisterPageRoutes(router);
+    api::RegisterPlatformApi(router, platform);
 
     http::Server server(so, router);
     if (auto st = server.Start(); !st) return fail(st.error());
+    // The sandbox provider notifies the platform over the network, as a real one would.
+    if (server.https_port()) {
+        (*sandbox)->set_notify_target(
+            fmt::format("https://localhost:{}/api/platform/payments/notify/sandbox",
+                        server.https_port()),
+            tls_chain_pem);
+    } else {
+        (*sandbox)->set_notify_target(
+            fmt::format("http://127.0.0.1:{}/api/platform/payments/notify/sandbox",
+                        server.http_port()),
+            "");
+    }
     jobs.Start();
     server.StopOnSignals();
-    if (server.https_port()) fmt::print("gzca serving https://localhost:{}\n", server.https_port());
+    if (server.https_port()) {
+        fmt::print("gzca serving https://localhost:{}\n", server.https_port());
+        fmt::print(
+            "数字证书服务平台: https://localhost:{}/  (demo login: phone {}; the SMS code is "
+            "in `gzca --data-dir {} outbox list`)\n",
+            server.https_port(), kDemoPhone, config.data_dir.string());
+    }
     if (server.http_port()) {
         fmt::print("gzca serving http://localhost:{} (OCSP, CRLs, CA certificates)\n",
                    server.http_port());

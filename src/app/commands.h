@@ -18,6 +18,7 @@ void AddCaCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void AddCertCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void AddCrlCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void AddApiKeyCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
+void AddPlatformCommands(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void AddServeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 
 // Prints the error's public message to stderr (internal detail only with --verbose) and returns

@@ -57,11 +57,60 @@ Result<std::vector<std::string>> ReadStrings(const toml::table& table, std::stri
 }
 
 Status ReadInt(const toml::table& table, std::string_view key, std::int64_t lo, std::int64_t hi,
-               std::int64_t& out) {
-    GZCA_TRY_STATUS(Read(table, key, "server.", out));
+               std::int64_t& out, std::string_view prefix = "server.") {
+    GZCA_TRY_STATUS(Read(table, key, prefix, out));
     if (out < lo || out > hi) {
         return Fail(ErrorCode::kInvalidArgument,
-                    fmt::format("server.{} must be {}..{}", key, lo, hi));
+                    fmt::format("{}{} must be {}..{}", prefix, key, lo, hi));
+    }
+    return Ok();
+}
+
+Status ReadSmallInt(const toml::table& table, std::string_view key, int lo, int hi, int& out) {
+    std::int64_t v = out;
+    GZCA_TRY_STATUS(ReadInt(table, key, lo, hi, v, "platform."));
+    out = static_cast<int>(v);
+    return Ok();
+}
+
+Status ReadPlatform(const toml::table& t, PlatformConfig& c) {
+    const std::string_view p = "platform.";
+    GZCA_TRY_STATUS(
+        CheckKeys(t,
+                  {"site_name", "service_phone", "service_email", "platform_url", "address",
+                   "help_lines", "bank_transfer_text", "fees_fen", "review_working_days", "issuer",
+                   "session_idle_minutes", "session_absolute_hours", "sms_daily_per_phone",
+                   "sms_daily_per_address", "demo_subscriber"},
+                  p));
+    GZCA_TRY_STATUS(Read(t, "site_name", p, c.site_name));
+    GZCA_TRY_STATUS(Read(t, "service_phone", p, c.service_phone));
+    GZCA_TRY_STATUS(Read(t, "service_email", p, c.service_email));
+    GZCA_TRY_STATUS(Read(t, "platform_url", p, c.platform_url));
+    GZCA_TRY_STATUS(Read(t, "address", p, c.address));
+    GZCA_TRY_STATUS(Read(t, "bank_transfer_text", p, c.bank_transfer_text));
+    GZCA_TRY_STATUS(Read(t, "issuer", p, c.issuer));
+    GZCA_TRY_STATUS(Read(t, "demo_subscriber", p, c.demo_subscriber));
+    GZCA_ASSIGN_OR_RETURN(c.help_lines, ReadStrings(t, "help_lines", p, c.help_lines));
+    for (const std::string& line : c.help_lines) {
+        if (line.find('|') == std::string::npos) {
+            return Fail(ErrorCode::kInvalidArgument,
+                        "platform.help_lines entries are \"label|phone\"");
+        }
+    }
+    GZCA_TRY_STATUS(ReadSmallInt(t, "review_working_days", 1, 30, c.review_working_days));
+    GZCA_TRY_STATUS(ReadSmallInt(t, "session_idle_minutes", 1, 24 * 60, c.session_idle_minutes));
+    GZCA_TRY_STATUS(
+        ReadSmallInt(t, "session_absolute_hours", 1, 24 * 30, c.session_absolute_hours));
+    GZCA_TRY_STATUS(ReadSmallInt(t, "sms_daily_per_phone", 1, 1000, c.sms_daily_per_phone));
+    GZCA_TRY_STATUS(ReadSmallInt(t, "sms_daily_per_address", 1, 100000, c.sms_daily_per_address));
+    if (const toml::node* node = t.get("fees_fen")) {
+        const auto* fees = node->as_table();
+        if (!fees) return Fail(ErrorCode::kInvalidArgument, "platform.fees_fen must be a table");
+        GZCA_TRY_STATUS(CheckKeys(*fees, {"new", "renew", "reissue", "revoke", "unlock"},
+                                  "platform.fees_fen."));
+        for (auto& [type, fee] : c.fees_fen) {
+            GZCA_TRY_STATUS(ReadInt(*fees, type, 0, 100'000'000, fee, "platform.fees_fen."));
+        }
     }
     return Ok();
 }
@@ -126,7 +175,7 @@ Result<Config> LoadConfig(const std::optional<std::filesystem::path>& path,
             fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description()));
     }
     config.source = file;
-    GZCA_TRY_STATUS(CheckKeys(root, {"data_dir", "database", "ca", "server"}, ""));
+    GZCA_TRY_STATUS(CheckKeys(root, {"data_dir", "database", "ca", "server", "platform"}, ""));
     std::string data_dir = config.data_dir.string();
     GZCA_TRY_STATUS(Read(root, "data_dir", "", data_dir));
     if (!data_dir_override) config.data_dir = data_dir;
@@ -174,6 +223,9 @@ Result<Config> LoadConfig(const std::optional<std::filesystem::path>& path,
     }
     if (const auto* server = root.get_as<toml::table>("server")) {
         GZCA_TRY_STATUS(ReadServer(*server, config.server));
+    }
+    if (const auto* platform = root.get_as<toml::table>("platform")) {
+        GZCA_TRY_STATUS(ReadPlatform(*platform, config.platform));
     }
     return config;
 }

@@ -22,11 +22,29 @@
 //   tls_names = ["localhost", "127.0.0.1"]
 //   ocsp_validity_seconds = 3600       # nextUpdate - thisUpdate of OCSP responses
 //   demo_hierarchies = ["sm2", "p256"] # created on first start when no CA exists yet
+//   [platform]                         # the 数字证书服务平台 (subscriber pages and API)
+//   site_name = "国资CA数字证书服务平台"
+//   service_phone = "400-0560-010"     # 联系我们, page footers, the printed form
+//   service_email = "zw-service@chinaunicom.cn"
+//   platform_url = "https://localhost:8443/"
+//   address = "北京市西城区宣武门西大街26号"
+//   help_lines = ["label|phone", ...]  # further 联系我们 lines (defaults: the seed's two)
+//   bank_transfer_text = "..."         # offline payment instructions
+//   fees_fen = { new = 30000, renew = 20000, reissue = 20000, revoke = 0 }
+//   review_working_days = 3
+//   issuer = "sm2"                     # hierarchy issuing certificates of new orders
+//   session_idle_minutes = 30
+//   session_absolute_hours = 12
+//   sms_daily_per_phone = 10
+//   sms_daily_per_address = 50
+//   demo_subscriber = true             # first start: a demo subscriber (13800138000) with a
+//                                      # certificate, so the renewal can be tried at once
 //
 // Thread-safety: plain values.
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -53,12 +71,32 @@ struct ServerConfig {
     std::vector<std::string> demo_hierarchies = {"sm2", "p256"};
 };
 
+struct PlatformConfig {
+    std::string site_name = "国资CA数字证书服务平台";
+    std::string service_phone = "400-0560-010";
+    std::string service_email = "zw-service@chinaunicom.cn";
+    std::string platform_url = "https://localhost:8443/";
+    std::string address = "北京市西城区宣武门西大街26号";
+    std::vector<std::string> help_lines;  // "label|phone"; empty = the built-in two
+    std::string bank_transfer_text;       // empty = the built-in demo text
+    std::map<std::string, std::int64_t> fees_fen = {
+        {"new", 30000}, {"renew", 20000}, {"reissue", 20000}, {"revoke", 0}, {"unlock", 0}};
+    int review_working_days = 3;
+    std::string issuer = "sm2";
+    int session_idle_minutes = 30;
+    int session_absolute_hours = 12;
+    int sms_daily_per_phone = 10;
+    int sms_daily_per_address = 50;
+    bool demo_subscriber = true;
+};
+
 struct Config {
     std::filesystem::path data_dir = "./var";
     DatabaseConfig database;
     ca::CaConfig ca;
     std::string default_issuer;
     ServerConfig server;
+    PlatformConfig platform;
     std::filesystem::path source;  // the file read, empty when defaults only
 
     // The database URL in effect (SQLite in the data directory unless configured).

@@ -66,6 +66,35 @@ TEST_F(ConfigTest, RejectsTyposWrongTypesAndRanges) {
     }
 }
 
+TEST_F(ConfigTest, PlatformSection) {
+    Write(R"(
+[platform]
+service_phone = "010-12345678"
+help_lines = ["客服|400-1", "投诉|010-2"]
+fees_fen = { renew = 100 }
+review_working_days = 5
+)");
+    auto c = LoadConfig(std::nullopt, dir_);
+    ASSERT_TRUE(c) << c.error().internal;
+    EXPECT_EQ(c->platform.service_phone, "010-12345678");
+    EXPECT_EQ(c->platform.help_lines.size(), 2u);
+    EXPECT_EQ(c->platform.fees_fen.at("renew"), 100);
+    EXPECT_EQ(c->platform.fees_fen.at("new"), 30000) << "unlisted fees keep their defaults";
+    EXPECT_EQ(c->platform.review_working_days, 5);
+    for (const char* bad : {"[platform]\nservice_fone = \"1\"\n",
+                            "[platform]\nfees_fen = { renwe = 1 }\n",
+                            "[platform]\nfees_fen = { renew = -1 }\n",
+                            "[platform]\nhelp_lines = [\"no separator\"]\n",
+                            "[platform]\nreview_working_days = 0\n"}) {
+        Write(bad);
+        auto r = LoadConfig(std::nullopt, dir_);
+        EXPECT_FALSE(r) << bad;
+        if (!r) {
+            EXPECT_NE(r.error().internal.find("platform."), std::string::npos) << bad;
+        }
+    }
+}
+
 TEST_F(ConfigTest, NamedFileMustExist) {
     auto c = LoadConfig(dir_ / "absent.toml", std::nullopt);
     ASSERT_FALSE(c);

@@ -1,4 +1,5 @@
 // gzca: the CA and certificate service platform — one binary, one subcommand per job.
+#include <curl/curl.h>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -30,9 +31,12 @@ int main(int argc, char** argv) {
     AddCertCommands(app, global, run);
     AddCrlCommand(app, global, run);
     AddApiKeyCommands(app, global, run);
+    AddPlatformCommands(app, global, run);
     AddServeCommand(app, global, run);
 
     CLI11_PARSE(app, argc, argv);
+    // Before any thread exists (the payment sandbox and, later, notification channels use curl).
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     spdlog::set_default_logger(spdlog::stderr_color_mt("gzca"));
     spdlog::set_level(global.verbose ? spdlog::level::debug : spdlog::level::warn);
     if (!run) return 2;

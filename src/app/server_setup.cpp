@@ -148,12 +148,27 @@ void BackgroundJobs::Stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+void BackgroundJobs::AddPeriodic(std::string name, std::chrono::seconds period,
+                                 std::function<void()> job) {
+    periodic_.push_back({std::move(name), period, std::move(job), {}});
+}
+
 void BackgroundJobs::Loop() {
     for (;;) {
         try {
             RunOnce();
         } catch (const std::exception& e) {
             spdlog::error("background job failed: {}", e.what());
+        }
+        const auto now = std::chrono::steady_clock::now();
+        for (Periodic& p : periodic_) {
+            if (now < p.next) continue;
+            p.next = now + p.period;
+            try {
+                p.job();
+            } catch (const std::exception& e) {
+                spdlog::error("background job {} failed: {}", p.name, e.what());
+            }
         }
         std::unique_lock lock(mutex_);
         cv_.wait_for(lock, poll_, [this] { return stop_ || wake_; });

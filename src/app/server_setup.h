@@ -4,10 +4,12 @@
 // Kept apart from the command so each piece is small and testable.
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/config.h"
 #include "ca/authority.h"
@@ -47,6 +49,9 @@ class BackgroundJobs {
     BackgroundJobs(ca::CertificateAuthority& ca, ca::OcspResponder& ocsp,
                    std::chrono::milliseconds poll);
     ~BackgroundJobs();  // stops and joins
+    // Also runs `job` every `period` (first at start), on the same thread. Call before
+    // Start(). Exceptions are logged.
+    void AddPeriodic(std::string name, std::chrono::seconds period, std::function<void()> job);
     void Start();
     void Wake();
     void Stop();
@@ -63,6 +68,13 @@ class BackgroundJobs {
     bool stop_ = false;                                                   // GUARDED_BY(mutex_)
     bool wake_ = false;                                                   // GUARDED_BY(mutex_)
     std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> seen_;  // loop thread only
+    struct Periodic {
+        std::string name;
+        std::chrono::seconds period;
+        std::function<void()> job;
+        std::chrono::steady_clock::time_point next;
+    };
+    std::vector<Periodic> periodic_;  // set before Start(); then loop thread only
     std::thread thread_;
 };
 

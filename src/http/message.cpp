@@ -88,6 +88,8 @@ void Request::Clear() {
     query.clear();
     headers.Clear();
     body.clear();
+    body_file.clear();
+    body_file_size = 0;
     remote_address.clear();
     remote_port = 0;
     tls = false;

@@ -80,6 +80,10 @@ struct Request {
     std::vector<QueryParam> query;  // decoded, in order; repeated names kept
     Headers headers;
     std::string body;
+    // For routes with RouteOptions::spool_body_to_file: the file holding the body (empty path
+    // otherwise). The handler may rename it away; the server deletes it after the response.
+    std::string body_file;
+    std::uint64_t body_file_size = 0;
 
     std::string remote_address;  // peer IP, textual ("127.0.0.1", "::1")
     std::uint16_t remote_port = 0;

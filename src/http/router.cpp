@@ -77,6 +77,7 @@ struct Router::Route {
     std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
+    RouteOptions options;
     std::size_t index;
 
     bool SameShape(const Route& other) const {
@@ -115,7 +116,7 @@ std::string& PathParams::Append(std::string_view name) {
 Router::Router() = default;
 Router::~Router() = default;
 
-void Router::Add(Method method, std::string_view pattern, Handler handler) {
+void Router::Add(Method method, std::string_view pattern, Handler handler, RouteOptions options) {
     auto bad = [&](std::string_view why) {
         return std::invalid_argument(fmt::format("route pattern '{}': {}", pattern, why));
     };
@@ -127,6 +128,7 @@ void Router::Add(Method method, std::string_view pattern, Handler handler) {
     route->method = method;
     route->pattern.assign(pattern);
     route->handler = std::move(handler);
+    route->options = options;
     route->index = routes_.size();
 
     SplitPath split;
@@ -304,6 +306,8 @@ Response Router::Handle(const Request& request) const {
 Method Router::route_method(std::size_t i) const { return routes_.at(i)->method; }
 
 const std::string& Router::route_pattern(std::size_t i) const { return routes_.at(i)->pattern; }
+
+const RouteOptions& Router::route_options(std::size_t i) const { return routes_.at(i)->options; }
 
 void RegisterHealthAndMetrics(Router& router, const Metrics& metrics,
                               std::function<bool()> healthy) {

@@ -62,6 +62,19 @@ class PathParams {
 
 using Handler = std::function<Response(const Request&, const PathParams&)>;
 
+// Per-route request handling, for the few routes whose bodies differ from the server default.
+struct RouteOptions {
+    // Largest accepted body; 0 = the server's ServerOptions::max_body_bytes. Larger bodies are
+    // answered 413 before the handler runs (checked against Content-Length once the header is
+    // in, and while a chunked body arrives).
+    std::size_t max_body_bytes = 0;
+    // Write the body to a temporary file in ServerOptions::spool_dir instead of memory: the
+    // handler finds it at Request::body_file (Request::body stays empty), may move it away
+    // (rename), and the server removes whatever is left there after the response. For uploads:
+    // a 10 MB upload then costs the server no more than its read buffer.
+    bool spool_body_to_file = false;
+};
+
 class Router {
   public:
     enum class Outcome { kFound, kNotFound, kMethodNotAllowed, kBadPath };
@@ -85,10 +98,14 @@ class Router {
     // that does not start with '/', has an empty or malformed `{...}` segment, a rest segment
     // that is not last, more than PathParams::kMax parameters, a repeated parameter name, or
     // duplicates an existing method + pattern (parameter names ignored); and for kOther.
-    void Add(Method method, std::string_view pattern, Handler handler);
+    void Add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
     void Get(std::string_view pattern, Handler h) { Add(Method::kGet, pattern, std::move(h)); }
-    void Post(std::string_view pattern, Handler h) { Add(Method::kPost, pattern, std::move(h)); }
-    void Put(std::string_view pattern, Handler h) { Add(Method::kPut, pattern, std::move(h)); }
+    void Post(std::string_view pattern, Handler h, RouteOptions o = {}) {
+        Add(Method::kPost, pattern, std::move(h), o);
+    }
+    void Put(std::string_view pattern, Handler h, RouteOptions o = {}) {
+        Add(Method::kPut, pattern, std::move(h), o);
+    }
     void Delete(std::string_view pattern, Handler h) {
         Add(Method::kDelete, pattern, std::move(h));
     }
@@ -113,6 +130,7 @@ class Router {
     // Of route `i` (registration order): its method and pattern, e.g. for metric labels.
     Method route_method(std::size_t i) const;
     const std::string& route_pattern(std::size_t i) const;
+    const RouteOptions& route_options(std::size_t i) const;
 
   private:
     struct Route;

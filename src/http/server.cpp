@@ -17,7 +17,13 @@
 #include <type_traits>
 #include <vector>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
@@ -346,18 +352,39 @@ namespace {
 
 // Parses one request straight into a Request: no intermediate Beast message, and the Request's
 // header and body storage is reused from the previous request on the connection.
+//
+// Body limits are per route (RouteOptions): Beast would check Content-Length against the
+// parser's limit before on_header_impl runs, so the parser starts without a limit and
+// on_header_impl — which always runs before any body byte — checks the declared length against
+// the matched route's limit and sets that limit for a chunked body. Routes that spool their body
+// get it written to a temporary file instead of Request::body.
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
-    RequestParser(Request& request, std::string& target, std::size_t header_limit,
-                  std::size_t body_limit)
-        : request_(request), target_(target) {
+    RequestParser(Request& request, std::string& target, const Router& router,
+                  std::size_t header_limit, std::size_t default_body_limit,
+                  const std::string& spool_dir)
+        : request_(request),
+          target_(target),
+          router_(router),
+          default_body_limit_(default_body_limit),
+          spool_dir_(spool_dir) {
         this->header_limit(
             static_cast<std::uint32_t>(std::min<std::size_t>(header_limit, UINT32_MAX)));
-        this->body_limit(body_limit);
+        effective_limit_ = default_body_limit;
+        this->body_limit(boost::none);
     }
+    ~RequestParser() override {
+        if (spool_fd_ >= 0) ::close(spool_fd_);
+    }
+    RequestParser(const RequestParser&) = delete;
+    RequestParser& operator=(const RequestParser&) = delete;
 
     bhttp::verb verb() const { return verb_; }
     int version() const { return version_; }
+    // The body limit that applied to this request (for the 413 message).
+    std::size_t effective_body_limit() const { return effective_limit_; }
+    // True when the spool file could not be created or written (disk full, permissions).
+    bool spool_failed() const { return spool_failed_; }
 
   private:
     static std::string_view Sv(beast::string_view s) { return {s.data(), s.size()}; }
@@ -375,26 +402,97 @@ class RequestParser final : public bhttp::basic_parser<true> {
                        error_code&) override {
         request_.headers.Add(Sv(name), Sv(value));
     }
-    void on_header_impl(error_code&) override {}
-    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-        // The parser has already checked `length` against the body limit.
+    void on_header_impl(error_code& ec) override {
+        std::string_view path = target_;
+        path = path.substr(0, path.find('?'));
+        Router::Match match;
+        router_.Find(ToMethod(verb_), path, match);
+        RouteOptions route;
+        if (match.outcome == Router::Outcome::kFound) route = router_.route_options(match.route);
+        effective_limit_ = route.max_body_bytes ? route.max_body_bytes : default_body_limit_;
+        spool_ = route.spool_body_to_file && !spool_dir_.empty();
+        if (auto length = this->content_length(); length && *length > effective_limit_) {
+            ec = bhttp::error::body_limit;
+            return;
+        }
+        this->body_limit(effective_limit_);
+    }
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
+        if (spool_) {
+            OpenSpool(ec);
+            return;
+        }
+        // The limit has already been checked against `length`.
         if (length) request_.body.reserve(static_cast<std::size_t>(*length));
     }
-    std::size_t on_body_impl(beast::string_view body, error_code&) override {
-        request_.body.append(body.data(), body.size());
+    std::size_t on_body_impl(beast::string_view body, error_code& ec) override {
+        Append(body, ec);
         return body.size();
     }
     void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
-        request_.body.append(body.data(), body.size());
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                   error_code& ec) override {
+        Append(body, ec);
         return body.size();
     }
-    void on_finish_impl(error_code&) override {}
+    void on_finish_impl(error_code& ec) override {
+        if (spool_fd_ >= 0) {
+            if (::fsync(spool_fd_) != 0) Fail(ec);
+            ::close(spool_fd_);
+            spool_fd_ = -1;
+        }
+    }
+
+    void OpenSpool(error_code& ec) {
+        unsigned char random[16];
+        if (RAND_bytes(random, sizeof random) != 1) return Fail(ec);
+        std::string name = spool_dir_ + "/upload-";
+        for (unsigned char b : random) name += fmt::format("{:02x}", b);
+        name += ".part";
+        spool_fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (spool_fd_ < 0) return Fail(ec);
+        request_.body_file = std::move(name);
+    }
+    void Append(beast::string_view data, error_code& ec) {
+        if (spool_fd_ < 0) {
+            request_.body.append(data.data(), data.size());
+            return;
+        }
+        const char* p = data.data();
+        std::size_t left = data.size();
+        while (left > 0) {
+            ssize_t n = ::write(spool_fd_, p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return Fail(ec);
+            p += n;
+            left -= static_cast<std::size_t>(n);
+        }
+        request_.body_file_size += data.size();
+    }
+    void Fail(error_code& ec) {
+        spool_failed_ = true;
+        ec = bhttp::error::bad_alloc;  // ends the read; ServeOne answers 503 (spool_failed)
+    }
 
     Request& request_;
     std::string& target_;
+    const Router& router_;
+    std::size_t default_body_limit_;
+    const std::string& spool_dir_;
+    std::size_t effective_limit_;
+    bool spool_ = false;
+    bool spool_failed_ = false;
+    int spool_fd_ = -1;
     bhttp::verb verb_ = bhttp::verb::unknown;
     int version_ = 11;
+};
+
+// Removes a request's spool file when the exchange ends, unless the handler moved it away.
+struct SpoolCleanup {
+    Request& request;
+    ~SpoolCleanup() {
+        if (!request.body_file.empty()) ::unlink(request.body_file.c_str());
+    }
 };
 
 using IoResult = std::tuple<error_code, std::size_t>;
@@ -573,12 +671,13 @@ class Connection : public SessionBase, public std::enable_shared_from_this<Conne
     net::awaitable<CloseKind> ServeOne() {
         keep_alive_ = false;
         request_.Clear();  // keeps its storage
-        RequestParser parser(request_, target_, options().max_header_bytes,
-                             options().max_body_bytes);
+        RequestParser parser(request_, target_, server_.router(), options().max_header_bytes,
+                             options().max_body_bytes, options().spool_dir);
+        SpoolCleanup spool_cleanup{request_};
         lowest().expires_after(options().read_timeout);
         if (error_code ec = co_await ReadRequest(parser)) {
             co_return co_await FailRead(
-                ec, parser.is_header_done() ? ToMethod(parser.verb()) : Method::kOther);
+                ec, parser.is_header_done() ? ToMethod(parser.verb()) : Method::kOther, parser);
         }
 
         const Clock::time_point start = Clock::now();
@@ -625,13 +724,19 @@ class Connection : public SessionBase, public std::enable_shared_from_this<Conne
     }
 
     // Answers (when useful) a request that could not be read, and says how to close.
-    net::awaitable<CloseKind> FailRead(error_code ec, Method method) {
+    net::awaitable<CloseKind> FailRead(error_code ec, Method method, const RequestParser& parser) {
         Clock::time_point start = Clock::now();
         if (ec == bhttp::error::body_limit) {
             co_await WriteError(
                 413, "payload_too_large",
-                fmt::format("request body exceeds {} bytes", options().max_body_bytes), method,
+                fmt::format("request body exceeds {} bytes", parser.effective_body_limit()), method,
                 start);
+            co_return CloseKind::kLinger;
+        }
+        if (parser.spool_failed()) {
+            server_.log().error("http: could not write an upload to the spool directory");
+            co_await WriteError(503, "unavailable", "the upload could not be stored", method,
+                                start);
             co_return CloseKind::kLinger;
         }
         if (ec == bhttp::error::header_limit) {
@@ -778,7 +883,21 @@ class StreamConnection final : public Connection {
     }
 
     net::awaitable<IoResult> WriteAll(WriteBuffers buffers) override {
-        co_return co_await net::async_write(stream_, buffers, kUseTuple);
+        if constexpr (kTls) {
+            // One buffer at a time: beast::ssl_stream's flat_stream layer writes only the first
+            // buffer of a sequence larger than its coalescing limit, and with a two-buffer
+            // std::array that left the body unsent (head arrived, body never did).
+            std::size_t total = 0;
+            for (const net::const_buffer& b : buffers) {
+                if (b.size() == 0) continue;
+                auto [ec, n] = co_await net::async_write(stream_, b, kUseTuple);
+                total += n;
+                if (ec) co_return IoResult{ec, total};
+            }
+            co_return IoResult{error_code(), total};
+        } else {
+            co_return co_await net::async_write(stream_, buffers, kUseTuple);
+        }
     }
 
     net::awaitable<error_code> Handshake() override {

@@ -79,6 +79,9 @@ struct ServerOptions {
 
     std::size_t max_header_bytes = 16 * 1024;        // larger: 431 and close
     std::size_t max_body_bytes = 1024 * 1024;        // larger: 413 {"code":"payload_too_large"}
+    // Where bodies of RouteOptions::spool_body_to_file routes are written (must exist; files
+    // are created 0600 and removed after the response). Empty: such bodies stay in memory.
+    std::string spool_dir;
     std::chrono::milliseconds read_timeout{30'000};  // first byte → whole request read
     std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
     std::chrono::milliseconds write_timeout{30'000};

@@ -85,6 +85,7 @@ class TempDir {
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
+    const std::filesystem::path& path() const { return path_; }
     std::filesystem::path Write(const std::string& name, std::string_view content) const {
         std::filesystem::path p = path_ / name;
         std::ofstream(p, std::ios::binary) << content;
@@ -234,6 +235,27 @@ class ServerTest : public ::testing::TestWithParam<int> {
             std::this_thread::sleep_for(600ms);
             return Response::Text(200, "slow done");
         });
+        // An upload route: 8 KiB allowed (the server default in the tests is smaller), body
+        // spooled to a file. Answers what it saw, then leaves the file for the server to remove
+        // unless ?keep=1, in which case it moves it away as a store would.
+        router_.Put(
+            "/upload",
+            [this](const Request& r, const PathParams&) {
+                std::string content;
+                if (!r.body_file.empty()) {
+                    std::ifstream in(r.body_file, std::ios::binary);
+                    content.assign(std::istreambuf_iterator<char>(in), {});
+                    seen_spool_file_ = r.body_file;
+                    if (r.Query("keep")) {
+                        std::filesystem::rename(r.body_file, kept_file_);
+                    }
+                }
+                return Response::Json(200, {{"in_memory", r.body.size()},
+                                            {"spooled", content.size()},
+                                            {"size", r.body_file_size},
+                                            {"content", content}});
+            },
+            RouteOptions{.max_body_bytes = 8192, .spool_body_to_file = true});
         router_.Get("/client-cert", [](const Request& r, const PathParams&) {
             return Response::Json(200, {{"present", r.client_cert_der != nullptr},
                                         {"verified", r.client_cert_verified}});
@@ -267,6 +289,8 @@ class ServerTest : public ::testing::TestWithParam<int> {
     Metrics metrics_;
     std::unique_ptr<Server> server_;
     std::promise<void> slow_started_;
+    std::string seen_spool_file_;
+    std::filesystem::path kept_file_;
 };
 
 INSTANTIATE_TEST_SUITE_P(HandlerPlacement, ServerTest, ::testing::Values(0, 2),
@@ -398,6 +422,83 @@ TEST_P(ServerTest, BodyLimitAnswers413) {
         RunCommand("curl -s -o /dev/null -w '%{http_code}' --data-binary @" + file.string() +
                    " http://127.0.0.1:" + std::to_string(port()) + "/echo");
     EXPECT_EQ(code, "413");
+}
+
+TEST_P(ServerTest, RouteBodyLimitAndSpoolingToFile) {
+    TempDir spool;
+    kept_file_ = spool.path() / "kept.bin";
+    ServerOptions o = BaseOptions();
+    o.max_body_bytes = 1024;  // the default; /upload allows 8192
+    o.spool_dir = spool.path().string();
+    StartServer(std::move(o));
+
+    const std::string body(5000, 'u');
+    {  // over the server default but within the route's limit: spooled to a file
+        Conn c(port());
+        c.Send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + body);
+        auto r = c.Read();
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200) << r->body;
+        auto j = nlohmann::json::parse(r->body);
+        EXPECT_EQ(j["in_memory"], 0);
+        EXPECT_EQ(j["spooled"], 5000);
+        EXPECT_EQ(j["size"], 5000);
+        EXPECT_EQ(j["content"], body);
+        EXPECT_TRUE(seen_spool_file_.starts_with(spool.path().string()));
+        EXPECT_FALSE(std::filesystem::exists(seen_spool_file_)) << "spool file left behind";
+    }
+    {  // chunked body spooled the same way
+        Conn c(port());
+        c.Send(
+            "PUT /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "10\r\n0123456789abcdef\r\n3\r\nxyz\r\n0\r\n\r\n");
+        auto r = c.Read();
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200);
+        EXPECT_EQ(nlohmann::json::parse(r->body)["content"], "0123456789abcdefxyz");
+    }
+    {  // a handler that moves the file keeps it
+        Conn c(port());
+        c.Send("PUT /upload?keep=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
+        auto r = c.Read();
+        ASSERT_TRUE(r);
+        ASSERT_EQ(r->status, 200);
+        std::ifstream in(kept_file_, std::ios::binary);
+        std::string kept((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_EQ(kept, "abc");
+    }
+    {  // over the route's limit: 413 naming that limit, nothing left in the spool directory
+        Conn c(port());
+        c.Send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 9000\r\n\r\n" +
+               std::string(9000, 'v'));
+        auto r = c.Read();
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 413);
+        EXPECT_NE(r->body.find("8192"), std::string::npos) << r->body;
+    }
+    {  // chunked over the route's limit
+        Conn c(port());
+        c.Send(
+            "PUT /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "2400\r\n" +
+            std::string(0x2400, 'w') + "\r\n0\r\n\r\n");
+        auto r = c.Read();
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 413);
+    }
+    {  // other routes keep the server default
+        Conn c(port());
+        c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + body);
+        auto r = c.Read();
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 413);
+    }
+    server_->Stop();
+    std::size_t left = 0;
+    for (const auto& e : std::filesystem::directory_iterator(spool.path())) {
+        if (e.path() != kept_file_) ++left;
+    }
+    EXPECT_EQ(left, 0u) << "spool files left behind";
 }
 
 TEST_P(ServerTest, HeaderLimitAnswers431) {
@@ -617,6 +718,22 @@ TEST_P(TlsServerTest, CurlWorksAndReusesTheConnection) {
     std::string metrics = RunCommand("curl -sk '" + Url("/metrics") + "'");
     EXPECT_NE(metrics.find("gzca_http_connections_total{listener=\"https\"} 4"), std::string::npos)
         << metrics;
+}
+
+// Regression: bodies larger than a TLS record and than Beast's write coalescing limit arrived
+// without their body over TLS (the header did, then the connection stalled).
+TEST_P(TlsServerTest, LargeBodiesArriveWholeOverTls) {
+    StartTls(ClientCertMode::kOptional);
+    for (std::size_t size : {std::size_t{20'000}, std::size_t{70'000}, std::size_t{1'000'000}}) {
+        TempDir dir;
+        std::string payload(size, 'p');
+        for (std::size_t i = 0; i < size; i += 997) payload[i] = static_cast<char>('a' + i % 26);
+        auto file = dir.Write("body.bin", payload);
+        std::string echoed = RunCommand("curl -sk --max-time 10 --data-binary @" + file.string() +
+                                        " '" + Url("/echo") + "'");
+        EXPECT_EQ(echoed.size(), size);
+        EXPECT_TRUE(echoed == payload) << "body of " << size << " bytes differs";
+    }
 }
 
 TEST_P(TlsServerTest, OptionalClientCertificateIsReported) {
