@@ -47,19 +47,18 @@ for p in "${pkgs[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
 
 # ---- Browser tests (tests/browser): npm packages, test and bench modes only. -----------------
 # `npm ci` when tests/browser/node_modules is missing or package-lock.json changed; see
-# tests/browser/ensure-deps.sh. (Reached only when this script gets here: see the early exit
-# above when no Debian package is missing.)
+# tests/browser/ensure-deps.sh.
 if [ "$mode" != build ]; then
     "$(dirname "$0")/../tests/browser/ensure-deps.sh"
 fi

@@ -58,9 +58,7 @@ http::Response NotFound() {
 // True when an If-None-Match header value matches `etag` (RFC 9110 §13.1.2: weak comparison,
 // a list of entity tags, or "*").
 bool IfNoneMatchMatches(std::string_view header, std::string_view etag) {
-    auto strip_weak = [](std::string_view t) {
-        return t.starts_with("W/") ? t.substr(2) : t;
-    };
+    auto strip_weak = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
     while (!header.empty()) {
         auto comma = header.find(',');
         auto item = header.substr(0, comma);
@@ -137,14 +135,14 @@ void RegisterPageRoutes(http::Router& router) {
 
     for (const auto& [pattern, file] : kPages) {
         if (pattern == "/apply/{type}") {
-            router.Get(pattern, [source, file](const http::Request& req,
-                                               const http::PathParams& p) {
-                auto type = p.Get("type");
-                for (auto known : kApplyTypes) {
-                    if (type == known) return source->Serve(req, file, "no-cache");
-                }
-                return NotFound();
-            });
+            router.Get(pattern,
+                       [source, file](const http::Request& req, const http::PathParams& p) {
+                           auto type = p.Get("type");
+                           for (auto known : kApplyTypes) {
+                               if (type == known) return source->Serve(req, file, "no-cache");
+                           }
+                           return NotFound();
+                       });
             continue;
         }
         router.Get(pattern, [source, file](const http::Request& req, const http::PathParams&) {
@@ -152,8 +150,7 @@ void RegisterPageRoutes(http::Router& router) {
         });
     }
 
-    router.Get("/assets/{path...}", [source](const http::Request& req,
-                                            const http::PathParams& p) {
+    router.Get("/assets/{path...}", [source](const http::Request& req, const http::PathParams& p) {
         auto rest = p.Get("path");
         if (!SafeAssetPath(rest)) return NotFound();
         std::string path = "/assets/";

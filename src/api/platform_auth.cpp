@@ -115,7 +115,7 @@ Response Logout(Call& c) {
 
 void RegisterAuthRoutes(http::Router& router, PlatformServices& s) {
     router.Get("/api/platform/site", Wrap(s, Access::kPublic, Site));
-    router.Get("/api/platform/session", Wrap(s, Access::kPublic, SessionInfo));
+    router.Get("/api/platform/session", Wrap(s, Access::kSessionIssuer, SessionInfo));
     router.Post("/api/platform/captcha", Wrap(s, Access::kPublic, NewCaptcha));
     router.Post("/api/platform/login/sms-code", Wrap(s, Access::kPublic, SendCode));
     router.Post("/api/platform/login", Wrap(s, Access::kPublic, Login));

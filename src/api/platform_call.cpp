@@ -93,6 +93,18 @@ http::Handler Wrap(PlatformServices& services, Access access, PlatformHandler ha
                 session = std::move(*found);
                 if (session) call.session_cookie = std::string(*cookie);
             }
+            if (!session && access != Access::kSessionIssuer) {
+                if (changes) {
+                    return http::Response::JsonError(403, "csrf", "页面已过期，请刷新页面后重试");
+                }
+                if (access == Access::kSubscriber) {
+                    return http::Response::JsonError(401, "unauthenticated", "请先登录");
+                }
+                // A public GET without a session (site info, a blank form): none is needed.
+                http::Response response = handler(call);
+                AddNoStore(response);
+                return response;
+            }
             if (!session) {
                 if (changes) {
                     // No session means no CSRF token was ever handed out: refuse before

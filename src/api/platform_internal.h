@@ -19,9 +19,11 @@ inline constexpr std::string_view kSessionCookie = "gzca_sid";
 
 // Who may call a route.
 enum class Access {
-    kPublic,      // anyone; state changes still need the session's CSRF token
-    kSubscriber,  // a logged-in subscriber session
-    kSigned,      // no session: the handler authenticates the request itself (provider callbacks)
+    kSessionIssuer,  // anyone; gives a visitor without a session an anonymous one (GET /session)
+    kPublic,         // anyone; state changes still need the session's CSRF token (no session is
+                     // created for a visitor without one: pages get theirs from GET /session)
+    kSubscriber,     // a logged-in subscriber session
+    kSigned,  // no session: the handler authenticates the request itself (provider callbacks)
 };
 
 // One request being handled.

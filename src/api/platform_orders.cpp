@@ -1,4 +1,5 @@
 // /api/platform/me and /api/platform/orders/…: the subscriber's records and orders.
+#include <charconv>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -211,6 +212,23 @@ Response Me(Call& c) {
 
 Response ListOrders(Call& c) {
     ra::OrderService::ListFilter filter;
+    filter.with_forms = false;  // the list shows no form fields
+    // A page of the list (订单管理 shows 20 at a time): ?limit=1..100 (default 20) & offset.
+    auto number = [&](std::string_view name, int fallback, int lo, int hi) -> std::optional<int> {
+        auto text = c.request.Query(name);
+        if (!text || text->empty()) return fallback;
+        int v = 0;
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+        if (ec != std::errc() || end != text->data() + text->size() || v < lo || v > hi) {
+            return std::nullopt;
+        }
+        return v;
+    };
+    auto limit = number("limit", 20, 1, 100);
+    auto offset = number("offset", 0, 0, 1'000'000);
+    if (!limit || !offset) return Response::JsonError(400, "invalid_argument", "分页参数无效");
+    filter.limit = *limit + 1;  // one more tells whether another page follows
+    filter.offset = *offset;
     if (auto state = c.request.Query("state"); state && !state->empty()) {
         auto parsed = ra::ParseOrderState(*state);
         if (!parsed) return ErrorResponse(parsed.error());
@@ -223,6 +241,8 @@ Response ListOrders(Call& c) {
     }
     auto orders = c.services.orders.ListForSubscriber(c.subscriber_id(), filter);
     if (!orders) return ErrorResponse(orders.error());
+    const bool has_more = orders->size() > static_cast<std::size_t>(*limit);
+    if (has_more) orders->pop_back();
     nlohmann::json list = nlohmann::json::array();
     for (const ra::Order& o : *orders) {
         // The list shows what can be done without opening the order.
@@ -232,7 +252,7 @@ Response ListOrders(Call& c) {
         j["actions"] = ra::SubscriberActions(d);
         list.push_back(std::move(j));
     }
-    return Response::Json(200, {{"orders", list}});
+    return Response::Json(200, {{"orders", list}, {"has_more", has_more}});
 }
 
 Response CreateOrder(Call& c) {

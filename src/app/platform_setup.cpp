@@ -75,6 +75,8 @@ Result<bool> EnsureDemoSubscriber(Context& ctx, PlatformCore& core) {
         GZCA_ASSIGN_OR_RETURN(auto any, tx->QueryOne("SELECT COUNT(*) FROM subscribers"));
         if (any && any->Int(0) > 0) return false;
     }
+    // A CA set up by hand may lack the platform's issuer: then there is no demo to make.
+    if (!ctx.ca().ResolveIssuer(ctx.config().platform.issuer)) return false;
     ra::Organisation org;
     org.name = "国资CA演示机构";
     org.legal_representative = "王五";

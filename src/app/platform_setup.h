@@ -41,7 +41,8 @@ Result<Bytes> LoadOrCreateSecret(const std::filesystem::path& path, std::size_t 
 // The embedded default's demo subscriber, so that a newcomer can log in and renew at once:
 // organisation 国资CA演示机构, subscriber 张三, phone 13800138000, holding an SM2 signing
 // certificate from the "sm2" hierarchy (its key is generated and discarded: the platform's
-// renewal keeps the key, and a USBKey would hold it). Created only when no subscriber exists.
+// renewal keeps the key, and a USBKey would hold it). Created only when no subscriber exists
+// and the platform's issuer ([platform] issuer) does.
 // Returns true when it was created now.
 Result<bool> EnsureDemoSubscriber(Context& ctx, PlatformCore& core);
 

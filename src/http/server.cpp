@@ -490,9 +490,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
 // Removes a request's spool file when the exchange ends, unless the handler moved it away.
 struct SpoolCleanup {
     Request& request;
-    ~SpoolCleanup() {
+    void Now() {
         if (!request.body_file.empty()) ::unlink(request.body_file.c_str());
+        request.body_file.clear();
     }
+    ~SpoolCleanup() { Now(); }
 };
 
 using IoResult = std::tuple<error_code, std::size_t>;
@@ -716,6 +718,7 @@ class Connection : public SessionBase, public std::enable_shared_from_this<Conne
             response = router.Respond(request_, match_);
         }
 
+        spool_cleanup.Now();  // the handler is done with the body: gone before the answer
         keep_alive_ = client_keep_alive && !server_.stopping();
         std::size_t route_slot =
             match_.route == Router::kNoRoute ? server_.server_metrics().unmatched() : match_.route;

@@ -154,8 +154,15 @@ constexpr std::string_view kOrderColumns =
     "id, order_no, type, state, subscriber_id, certificate_id, certificate_serial, "
     "issued_certificate_id, issued_certificate_serial, form_sealed, fee_fen, created_at, "
     "updated_at, submitted_at, due_at, version";
+// The same columns without the sealed form (NULL in its place), for lists that skip it: the
+// blob is the largest part of a row.
+constexpr std::string_view kOrderColumnsWithoutForm =
+    "id, order_no, type, state, subscriber_id, certificate_id, certificate_serial, "
+    "issued_certificate_id, issued_certificate_serial, NULL, fee_fen, created_at, "
+    "updated_at, submitted_at, due_at, version";
 
-Result<Order> OrderFromRow(const PiiVault& vault, const store::Row& r) {
+// `with_form`: unseal and parse the form snapshot (lists that show no form skip that cost).
+Result<Order> OrderFromRow(const PiiVault& vault, const store::Row& r, bool with_form = true) {
     Order o;
     o.id = r.Int(0);
     o.order_no = r.Text(1);
@@ -166,8 +173,10 @@ Result<Order> OrderFromRow(const PiiVault& vault, const store::Row& r) {
     o.certificate_serial = r.Text(6);
     o.issued_certificate_id = r.OptInt(7);
     o.issued_certificate_serial = r.Text(8);
-    GZCA_ASSIGN_OR_RETURN(auto json, vault.Open(r.Blob(9), kFormContext));
-    GZCA_ASSIGN_OR_RETURN(o.form, FormFromJson(json));
+    if (with_form) {
+        GZCA_ASSIGN_OR_RETURN(auto json, vault.Open(r.Blob(9), kFormContext));
+        GZCA_ASSIGN_OR_RETURN(o.form, FormFromJson(json));
+    }
     o.fee_fen = r.Int(10);
     o.created_at = FromUnix(r.Int(11));
     o.updated_at = FromUnix(r.Int(12));
@@ -966,7 +975,8 @@ Result<std::vector<Order>> OrderService::ListWhere(std::optional<std::int64_t> s
     if (subscriber_id) where.push_back("subscriber_id = " + param(V(*subscriber_id)));
     if (f.state) where.push_back("state = " + param(V(OrderStateName(*f.state))));
     if (f.type) where.push_back("type = " + param(V(OrderTypeName(*f.type))));
-    std::string sql = fmt::format("SELECT {} FROM orders", kOrderColumns);
+    std::string sql = fmt::format("SELECT {} FROM orders",
+                                  f.with_forms ? kOrderColumns : kOrderColumnsWithoutForm);
     for (std::size_t i = 0; i < where.size(); ++i) {
         sql += (i == 0 ? " WHERE " : " AND ") + where[i];
     }
@@ -981,7 +991,7 @@ Result<std::vector<Order>> OrderService::ListWhere(std::optional<std::int64_t> s
     std::vector<Order> out;
     out.reserve(rows.size());
     for (const auto& r : rows) {
-        GZCA_ASSIGN_OR_RETURN(auto o, OrderFromRow(vault_, r));
+        GZCA_ASSIGN_OR_RETURN(auto o, OrderFromRow(vault_, r, f.with_forms));
         out.push_back(std::move(o));
     }
     return out;

@@ -269,8 +269,10 @@ class OrderService {
         // Operators' queue: by due date (no due date last), then oldest first, instead of
         // newest first.
         bool by_due_date = false;
+        // False: Order::form stays empty (not unsealed) — for lists that do not show it.
+        bool with_forms = true;
     };
-    // Newest first (unless by_due_date). Orders carry their forms.
+    // Newest first (unless by_due_date). Orders carry their forms unless !with_forms.
     Result<std::vector<Order>> ListForSubscriber(std::int64_t subscriber_id, const ListFilter& f);
     Result<std::vector<Order>> List(const ListFilter& f);
 

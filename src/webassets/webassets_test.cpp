@@ -87,16 +87,25 @@ TEST_F(PageRoutesTest, HomePageWithSecurityHeaders) {
 
 TEST_F(PageRoutesTest, EveryPagePathServesItsHtml) {
     const std::pair<const char*, const char*> pages[] = {
-        {"/", "index"},           {"/login", "login"},
-        {"/me", "me"},            {"/orders", "orders"},
+        {"/", "index"},
+        {"/login", "login"},
+        {"/me", "me"},
+        {"/orders", "orders"},
         {"/orders/R20250101000001", "order"},
-        {"/apply/new", "apply"},  {"/apply/renew", "apply"},
-        {"/apply/reissue", "apply"}, {"/apply/revoke", "apply"},
-        {"/uploads", "uploads"},  {"/batch", "batch"},
-        {"/guide", "guide"},      {"/materials", "materials"},
-        {"/agreement", "agreement"}, {"/faq", "faq"},
-        {"/contact", "contact"},  {"/downloads", "downloads"},
-        {"/check", "check"},      {"/pay/sandbox/sbx_0123abcd", "sandbox-pay"},
+        {"/apply/new", "apply"},
+        {"/apply/renew", "apply"},
+        {"/apply/reissue", "apply"},
+        {"/apply/revoke", "apply"},
+        {"/uploads", "uploads"},
+        {"/batch", "batch"},
+        {"/guide", "guide"},
+        {"/materials", "materials"},
+        {"/agreement", "agreement"},
+        {"/faq", "faq"},
+        {"/contact", "contact"},
+        {"/downloads", "downloads"},
+        {"/check", "check"},
+        {"/pay/sandbox/sbx_0123abcd", "sandbox-pay"},
     };
     for (const auto& [path, page] : pages) {
         auto r = Get(router_, path);
@@ -141,10 +150,10 @@ TEST_F(PageRoutesTest, AssetsWithTypesCachingAndConditionalGet) {
 }
 
 TEST_F(PageRoutesTest, BadAssetPathsAre404) {
-    for (const char* path : {"/assets/../x", "/assets/../pages/index.html", "/assets/%2e%2e/x",
-                             "/assets/img/..%2f..%2fapp.css", "/assets/a%5cb.css",
-                             "/assets/nope.css", "/assets/", "/assets/pages",
-                             "/assets/%2fetc/passwd", "/assets/app.css%00"}) {
+    for (const char* path :
+         {"/assets/../x", "/assets/../pages/index.html", "/assets/%2e%2e/x",
+          "/assets/img/..%2f..%2fapp.css", "/assets/a%5cb.css", "/assets/nope.css", "/assets/",
+          "/assets/pages", "/assets/%2fetc/passwd", "/assets/app.css%00"}) {
         auto r = Get(router_, path);
         EXPECT_EQ(r.status, 404) << path;
         EXPECT_NE(r.body.find("not_found"), std::string::npos) << path;
@@ -154,8 +163,7 @@ TEST_F(PageRoutesTest, BadAssetPathsAre404) {
 }
 
 TEST(PageRoutesDevMode, ServesFromGzcaWebDirPerRequest) {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("gzca_web_" + std::to_string(::getpid()));
+    auto dir = std::filesystem::temp_directory_path() / ("gzca_web_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir / "pages");
     std::filesystem::create_directories(dir / "assets");
     std::ofstream(dir / "pages" / "index.html") << "<p>one</p>";

@@ -203,3 +203,12 @@ export async function loginBySms(page, phone, { next = '/' } = {}) {
   await page.locator('[data-testid="login-submit"]').click();
   await page.waitForURL((u) => u.pathname !== '/login', { timeout: 10000 });
 }
+
+// Form controls on the page that have no accessible name (no <label>, aria-label or
+// aria-labelledby): → a list of "tag#id[name]" strings.
+export async function unlabelledControls(page) {
+  return page.evaluate(() => Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter((c) => c.type !== 'hidden')
+    .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !c.getAttribute('aria-labelledby'))
+    .map((c) => `${c.tagName.toLowerCase()}#${c.id}[${c.name}]`));
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   launch, openPage, screenshot, settle, url, horizontalExtent, apiGet, DESKTOP, PHONE,
-  createSubscriber, loginBySms,
+  createSubscriber, loginBySms, unlabelledControls,
 } from './lib.mjs';
 
 let browser;
@@ -171,12 +171,14 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     });
     const pages = { ...PUBLIC_PAGES, 'sandbox-pay': '/pay/sandbox/no-such-ref' };
     const overflowing = [];
+    const unlabelled = [];
     for (const [name, p] of Object.entries(pages)) {
       const response = await page.goto(url(p));
       assert.equal(response.status(), 200, p);
       await settle(page);
       const { scrollWidth, innerWidth } = await horizontalExtent(page);
       if (scrollWidth > innerWidth) overflowing.push(`${p}: ${scrollWidth} > ${innerWidth}`);
+      unlabelled.push(...(await unlabelledControls(page)).map((c) => `${p}: ${c}`));
       await screenshot(page, `${name}-${label}`);
     }
     // The USBKey tab and the FAQ answers opened, at this width too.
@@ -188,6 +190,7 @@ for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     const { scrollWidth, innerWidth } = await horizontalExtent(page);
     if (scrollWidth > innerWidth) overflowing.push(`/faq (open): ${scrollWidth} > ${innerWidth}`);
     assert.deepEqual(overflowing, []);
+    assert.deepEqual(unlabelled, [], 'every form control has a label');
     assert.deepEqual(problems(), []);
     await context.close();
   });
@@ -257,6 +260,7 @@ test('logged in: the pages behind the login fit both widths; 证书申请 create
     'apply-revoke': '/apply/revoke', uploads: '/uploads', batch: '/batch',
   };
   const overflowing = [];
+  const unlabelled = [];
   for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(viewport);
     for (const [name, p] of Object.entries(pages)) {
@@ -266,10 +270,12 @@ test('logged in: the pages behind the login fit both widths; 证书申请 create
       assert.equal(new URL(page.url()).pathname, p, `${p} stays (no redirect to /login)`);
       const { scrollWidth, innerWidth } = await horizontalExtent(page);
       if (scrollWidth > innerWidth) overflowing.push(`${p} at ${label}: ${scrollWidth} > ${innerWidth}`);
+      unlabelled.push(...(await unlabelledControls(page)).map((c) => `${p}: ${c}`));
       await screenshot(page, `${name}-${label}`);
     }
   }
   assert.deepEqual(overflowing, []);
+  assert.deepEqual(unlabelled, [], 'every form control has a label');
   assert.deepEqual(problems(), []);
   await context.close();
 });

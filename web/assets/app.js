@@ -197,6 +197,10 @@ function isStateChanging(method) {
 // noRedirect is set.
 export async function request(method, path, options = {}) {
   const { json, body, headers = {}, noRedirect = false, base = API } = options;
+  // The first request of a visitor without a session cookie gets one set. Requests sent in
+  // parallel before it would each be given a different session (and the CSRF token would belong
+  // to only one of them), so everything waits for GET /session first.
+  if (!(base === API && path === '/session')) await session().catch(() => {});
   const init = { method, headers: { Accept: 'application/json', ...headers }, credentials: 'same-origin' };
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';

@@ -49,7 +49,8 @@ async function load() {
   const query = params.toString();
   history.replaceState(null, '', query ? '/orders?' + query : '/orders');
   try {
-    const data = await api.get('/orders' + (query ? '?' + query : ''));
+    // One page of up to 100 orders (the API pages by 20 unless asked).
+    const data = await api.get('/orders?' + (query ? query + '&' : '') + 'limit=100');
     clear(container);
     const orders = (data && data.orders) || [];
     if (!orders.length) {

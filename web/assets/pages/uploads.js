@@ -7,7 +7,7 @@ async function main() {
   await initPage({ requireAuth: true });
   const container = document.getElementById('uploads-list');
   try {
-    const data = await api.get('/orders');
+    const data = await api.get('/orders?limit=100');
     const orders = ((data && data.orders) || []).filter((o) => WAITING.includes(o.state));
     clear(container);
     if (!orders.length) {
