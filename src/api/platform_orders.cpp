@@ -17,25 +17,14 @@ using http::Response;
 
 // ---- rendering ---------------------------------------------------------------------------
 
+// The form as the owner sees it: the ID number masked, labels added, unused fields left out.
 nlohmann::json FormJson(const ra::OrderForm& f) {
-    nlohmann::json j = {{"org_name", f.org_name},
-                        {"legal_representative", f.legal_representative},
-                        {"credential_type", ra::CredentialTypeName(f.credential_type)},
-                        {"credential_type_label", ra::CredentialTypeLabel(f.credential_type)},
-                        {"credential_number", f.credential_number},
-                        {"org_phone", f.org_phone},
-                        {"org_fax", f.org_fax},
-                        {"user_identifier", f.user_identifier},
-                        {"department", f.department},
-                        {"user_name", f.user_name},
-                        {"phone", f.phone},
-                        {"id_card_masked", ra::MaskIdCard(f.id_card)},
-                        {"email", f.email},
-                        {"contact_address", f.contact_address},
-                        {"certificate_serial", f.certificate_serial},
-                        {"medium", ra::MediumName(f.medium)}};
-    if (!f.csr_pem.empty()) j["csr_pem"] = f.csr_pem;
-    if (!f.revocation_reason.empty()) j["revocation_reason"] = f.revocation_reason;
+    nlohmann::json j = ra::OrderFormToJson(f);
+    j.erase("id_card");
+    j["id_card_masked"] = ra::MaskIdCard(f.id_card);
+    j["credential_type_label"] = ra::CredentialTypeLabel(f.credential_type);
+    if (f.csr_pem.empty()) j.erase("csr_pem");
+    if (f.revocation_reason.empty()) j.erase("revocation_reason");
     return j;
 }
 
@@ -113,41 +102,6 @@ nlohmann::json OrderJson(const ra::OrderDetail& d) {
 }
 
 // ---- parsing -----------------------------------------------------------------------------
-
-// The form of a request body; `errors` collects fields of the wrong JSON type or value set.
-ra::OrderForm ParseForm(const nlohmann::json& j, std::vector<ra::FieldError>& errors) {
-    ra::OrderForm f;
-    f.org_name = StringField(j, "org_name");
-    f.legal_representative = StringField(j, "legal_representative");
-    if (std::string t = StringField(j, "credential_type"); !t.empty()) {
-        if (auto parsed = ra::ParseCredentialType(t)) {
-            f.credential_type = *parsed;
-        } else {
-            errors.push_back({"credential_type", "请选择机构证件类型"});
-        }
-    }
-    f.credential_number = StringField(j, "credential_number");
-    f.org_phone = StringField(j, "org_phone");
-    f.org_fax = StringField(j, "org_fax");
-    f.user_identifier = StringField(j, "user_identifier");
-    f.department = StringField(j, "department");
-    f.user_name = StringField(j, "user_name");
-    f.phone = StringField(j, "phone");
-    f.id_card = StringField(j, "id_card");
-    f.email = StringField(j, "email");
-    f.contact_address = StringField(j, "contact_address");
-    f.certificate_serial = StringField(j, "certificate_serial");
-    f.csr_pem = StringField(j, "csr_pem");
-    f.revocation_reason = StringField(j, "revocation_reason");
-    if (std::string m = StringField(j, "medium"); !m.empty()) {
-        if (auto parsed = ra::ParseMedium(m)) {
-            f.medium = *parsed;
-        } else {
-            errors.push_back({"medium", "证书介质无效"});
-        }
-    }
-    return f;
-}
 
 // Pages pre-fill the form from 我的信息, which shows the phone and ID number masked: a masked
 // value equal to the subscriber's own stands for it.
@@ -274,7 +228,7 @@ Response CreateOrder(Call& c) {
     std::string key = StringField(*body, "idempotency_key");
     if (key.size() > 64) return Response::JsonError(400, "invalid_argument", "请求标识过长");
     std::vector<ra::FieldError> errors;
-    ra::OrderForm form = ParseForm(*form_json, errors);
+    ra::OrderForm form = ra::OrderFormFromJson(*form_json, errors);
     UnmaskOwnValues(c.services, c.subscriber_id(), form);
     auto more = ra::ValidateForm(*type, form);
     errors.insert(errors.end(), more.begin(), more.end());
@@ -313,7 +267,7 @@ Response UpdateForm(Call& c) {
     auto current = c.services.orders.GetForSubscriber(c.subscriber_id(), c.Param("order_no"));
     if (!current) return ErrorResponse(current.error());
     std::vector<ra::FieldError> errors;
-    ra::OrderForm form = ParseForm(*form_json, errors);
+    ra::OrderForm form = ra::OrderFormFromJson(*form_json, errors);
     UnmaskOwnValues(c.services, c.subscriber_id(), form);
     // The masked ID number of this order's own form stands for it, too.
     if (form.id_card == ra::MaskIdCard(current->order.form.id_card)) {

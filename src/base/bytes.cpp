@@ -1,5 +1,7 @@
 #include "base/bytes.h"
 
+#include "base/fd.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,14 +36,6 @@ int Base64Value(char c) {
     if (c == '/') return 63;
     return -1;
 }
-
-// Closes a file descriptor on scope exit.
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 }  // namespace
 
@@ -161,7 +155,7 @@ Status WriteFileAtomic(const std::filesystem::path& path, ByteView data, unsigne
                     fmt::format("cannot write {}", path.filename().string()));
     };
     {
-        FdCloser f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
+        UniqueFd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
         if (f.fd < 0) return fail("create");
         if (::fchmod(f.fd, mode) != 0) return fail("chmod");
         std::size_t off = 0;
@@ -176,8 +170,7 @@ Status WriteFileAtomic(const std::filesystem::path& path, ByteView data, unsigne
         if (::fsync(f.fd) != 0) return fail("fsync");
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
-    FdCloser d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (d.fd >= 0) ::fsync(d.fd);
+    SyncDirectory(dir);
     return Ok();
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "base/fd.h"
 #include "crypto/ossl.h"
 #include "crypto/signer.h"
 
@@ -20,13 +21,6 @@ namespace {
 constexpr const char* kUnsupported = "文件类型不支持，请上传 PDF、JPG 或 PNG";
 constexpr const char* kTooLarge = "文件大小不能超过10MB";
 constexpr const char* kEmpty = "文件为空";
-
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 tl::unexpected<Error> IoError(std::string_view what, const std::filesystem::path& path, int err) {
     return Fail(ErrorCode::kUnavailable,
@@ -50,11 +44,6 @@ Status EnsureBase(const std::filesystem::path& dir) {
     return MakePrivateDir(dir / "tmp");
 }
 
-void FsyncDir(const std::filesystem::path& dir) {
-    Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (d.fd >= 0) ::fsync(d.fd);
-}
-
 bool IsLowerHex64(std::string_view s) {
     if (s.size() != 64) return false;
     for (char c : s) {
@@ -64,7 +53,7 @@ bool IsLowerHex64(std::string_view s) {
 }
 
 Status WriteNewFile(const std::filesystem::path& path, ByteView data) {
-    Fd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
+    UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
     if (f.fd < 0) return IoError("create", path, errno);
     std::size_t off = 0;
     while (off < data.size()) {
@@ -174,7 +163,7 @@ Result<StoredBlob> MaterialStore::AdoptTempFile(const std::filesystem::path& tem
         file = copy;
     }
 
-    Fd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
+    UniqueFd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
     if (f.fd < 0) {
         if (errno == ENOENT) {
             remover.armed = false;
@@ -244,8 +233,8 @@ Result<StoredBlob> MaterialStore::AdoptTempFile(const std::filesystem::path& tem
     if (std::filesystem::exists(target, ec)) return blob;  // stored already: drop ours
     if (::rename(file.c_str(), target.c_str()) != 0) return IoError("rename", target, errno);
     remover.armed = false;
-    FsyncDir(shard);
-    FsyncDir(dir_);
+    SyncDirectory(shard);
+    SyncDirectory(dir_);
     return blob;
 }
 

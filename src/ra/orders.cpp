@@ -85,66 +85,24 @@ bool IsOperator(const Actor& a) {
 
 // ---- the form as sealed JSON ----
 
-nlohmann::json FormToJson(const OrderForm& f) {
-    return nlohmann::json{{"org_name", f.org_name},
-                          {"legal_representative", f.legal_representative},
-                          {"credential_type", CredentialTypeName(f.credential_type)},
-                          {"credential_number", f.credential_number},
-                          {"org_phone", f.org_phone},
-                          {"org_fax", f.org_fax},
-                          {"user_identifier", f.user_identifier},
-                          {"department", f.department},
-                          {"user_name", f.user_name},
-                          {"phone", f.phone},
-                          {"id_card", f.id_card},
-                          {"email", f.email},
-                          {"contact_address", f.contact_address},
-                          {"certificate_serial", f.certificate_serial},
-                          {"csr_pem", f.csr_pem},
-                          {"revocation_reason", f.revocation_reason},
-                          {"medium", MediumName(f.medium)}};
-}
-
 Result<OrderForm> FormFromJson(std::string_view text) {
-    auto bad = [](std::string why) {
-        return Fail(ErrorCode::kInternal, "stored order form unreadable: " + why,
-                    "订单数据读取失败");
-    };
     auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
-    auto str = [&](const char* key) -> std::string {
-        auto it = j.find(key);
-        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
+    std::vector<FieldError> errors;
     OrderForm f;
-    f.org_name = str("org_name");
-    f.legal_representative = str("legal_representative");
-    auto type = ParseCredentialType(str("credential_type"));
-    if (!type) return bad("credential_type");
-    f.credential_type = *type;
-    f.credential_number = str("credential_number");
-    f.org_phone = str("org_phone");
-    f.org_fax = str("org_fax");
-    f.user_identifier = str("user_identifier");
-    f.department = str("department");
-    f.user_name = str("user_name");
-    f.phone = str("phone");
-    f.id_card = str("id_card");
-    f.email = str("email");
-    f.contact_address = str("contact_address");
-    f.certificate_serial = str("certificate_serial");
-    f.csr_pem = str("csr_pem");
-    f.revocation_reason = str("revocation_reason");
-    auto medium = ParseMedium(str("medium"));
-    if (!medium) return bad("medium");
-    f.medium = *medium;
+    if (!j.is_discarded() && j.is_object()) f = OrderFormFromJson(j, errors);
+    if (j.is_discarded() || !j.is_object() || !errors.empty()) {
+        return Fail(ErrorCode::kInternal,
+                    "stored order form unreadable: " +
+                        (errors.empty() ? std::string("not a JSON object") : errors[0].field),
+                    "订单数据读取失败");
+    }
     return f;
 }
 
 Bytes SealForm(const PiiVault& vault, const OrderForm& form) {
     // Validated forms are clean UTF-8; `replace` keeps a bug elsewhere from throwing here.
     return vault.Seal(
-        FormToJson(form).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        OrderFormToJson(form).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
         kFormContext);
 }
 
@@ -1692,6 +1650,64 @@ Result<Order> OrderService::ConfirmInstalled(std::int64_t subscriber_id,
             plan.detail = fmt::format("证书序列号 {}", before.issued_certificate_serial);
             return Ok();
         });
+}
+
+nlohmann::json OrderFormToJson(const OrderForm& f) {
+    return nlohmann::json{{"org_name", f.org_name},
+                          {"legal_representative", f.legal_representative},
+                          {"credential_type", CredentialTypeName(f.credential_type)},
+                          {"credential_number", f.credential_number},
+                          {"org_phone", f.org_phone},
+                          {"org_fax", f.org_fax},
+                          {"user_identifier", f.user_identifier},
+                          {"department", f.department},
+                          {"user_name", f.user_name},
+                          {"phone", f.phone},
+                          {"id_card", f.id_card},
+                          {"email", f.email},
+                          {"contact_address", f.contact_address},
+                          {"certificate_serial", f.certificate_serial},
+                          {"csr_pem", f.csr_pem},
+                          {"revocation_reason", f.revocation_reason},
+                          {"medium", MediumName(f.medium)}};
+}
+
+OrderForm OrderFormFromJson(const nlohmann::json& j, std::vector<FieldError>& errors) {
+    auto str = [&](const char* key) -> std::string {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    OrderForm f;
+    f.org_name = str("org_name");
+    f.legal_representative = str("legal_representative");
+    if (std::string t = str("credential_type"); !t.empty()) {
+        if (auto type = ParseCredentialType(t)) {
+            f.credential_type = *type;
+        } else {
+            errors.push_back({"credential_type", "请选择机构证件类型"});
+        }
+    }
+    f.credential_number = str("credential_number");
+    f.org_phone = str("org_phone");
+    f.org_fax = str("org_fax");
+    f.user_identifier = str("user_identifier");
+    f.department = str("department");
+    f.user_name = str("user_name");
+    f.phone = str("phone");
+    f.id_card = str("id_card");
+    f.email = str("email");
+    f.contact_address = str("contact_address");
+    f.certificate_serial = str("certificate_serial");
+    f.csr_pem = str("csr_pem");
+    f.revocation_reason = str("revocation_reason");
+    if (std::string m = str("medium"); !m.empty()) {
+        if (auto medium = ParseMedium(m)) {
+            f.medium = *medium;
+        } else {
+            errors.push_back({"medium", "证书介质无效"});
+        }
+    }
+    return f;
 }
 
 }  // namespace gzca::ra

@@ -46,6 +46,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/clock.h"
 #include "base/error.h"
 #include "ca/authority.h"
@@ -119,6 +121,13 @@ struct FieldError {
     std::string field;    // the OrderForm member name ("id_card", "csr_pem", ...)
     std::string message;  // Chinese, for the page
 };
+
+// The form as JSON with the field names of docs/platform-api.md (the full ID number: callers
+// showing it mask it). Also the sealed storage format of Order::form.
+nlohmann::json OrderFormToJson(const OrderForm& form);
+// The reverse. Missing or non-string members become empty; an absent credential_type or medium
+// keeps its default, an unknown one is reported in `errors` (and keeps the default).
+OrderForm OrderFormFromJson(const nlohmann::json& json, std::vector<FieldError>& errors);
 
 // Checks every field of NormaliseForm(type, form) and returns all problems in field order
 // (empty = valid). Required: org_name, legal_representative, credential_number, user_identifier,

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base/fd.h"
 #include "crypto/ossl.h"
 #include "crypto/signer.h"
 
@@ -24,13 +25,6 @@ constexpr std::uint8_t kVersion = 0x01;
 constexpr std::size_t kNonceSize = 12;
 constexpr std::size_t kTagSize = 16;
 
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
 tl::unexpected<Error> IoError(std::string_view what, const std::filesystem::path& path, int err) {
     return Fail(ErrorCode::kUnavailable,
                 fmt::format("PII key file {} {}: {}", what, path.string(), std::strerror(err)),
@@ -39,7 +33,7 @@ tl::unexpected<Error> IoError(std::string_view what, const std::filesystem::path
 
 // Reads the whole file; ENOENT is reported as kNotFound so the caller can create it.
 Result<Bytes> ReadKeyFile(const std::filesystem::path& path) {
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    UniqueFd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     if (f.fd < 0) {
         if (errno == ENOENT) return Fail(ErrorCode::kNotFound, "PII key file absent");
         return IoError("open", path, errno);
@@ -59,11 +53,6 @@ Result<Bytes> ReadKeyFile(const std::filesystem::path& path) {
     return out;
 }
 
-void FsyncDir(const std::filesystem::path& dir) {
-    Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (d.fd >= 0) ::fsync(d.fd);
-}
-
 // Writes `data` to a fresh temporary file next to `path` and hard-links it to `path`.
 // Returns false (and no error) when `path` appeared meanwhile (another process won).
 Result<bool> CreateExclusive(const std::filesystem::path& path, ByteView data) {
@@ -71,7 +60,7 @@ Result<bool> CreateExclusive(const std::filesystem::path& path, ByteView data) {
     auto tmp = path;
     tmp += fmt::format(".tmp-{}-{}", ::getpid(), HexEncode(crypto::RandomBytes(6)));
     {
-        Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
+        UniqueFd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
         if (f.fd < 0) return IoError("create", tmp, errno);
         if (::fchmod(f.fd, 0600) != 0) {
             int e = errno;
@@ -103,7 +92,7 @@ Result<bool> CreateExclusive(const std::filesystem::path& path, ByteView data) {
         if (e == EEXIST) return false;
         return IoError("link", path, e);
     }
-    FsyncDir(dir);
+    SyncDirectory(dir);
     return true;
 }
 
