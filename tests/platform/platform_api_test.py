@@ -458,9 +458,133 @@ def main():
     status, r = anon.json("POST", "/api/platform/check", raw=b"garbage")
     check(status == 400, "证书检测: garbage refused")
 
+    # ---- a new certificate: offline payment, rejection, resubmission -------------------------
+    def csr(cn):
+        key = subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                              "ec_paramgen_curve:P-256"], capture_output=True, check=True).stdout
+        return subprocess.run(["openssl", "req", "-new", "-utf8", "-key", "/dev/stdin", "-subj",
+                               f"/CN={cn}"], input=key, capture_output=True,
+                              check=True).stdout.decode()
+
+    bob_form = {
+        "org_name": "另一家机构", "legal_representative": "赵六",
+        "credential_type": "business_licence", "credential_number": "91110000MA0000000H",
+        "user_identifier": "lilei", "department": "办公室", "user_name": "李雷",
+        "phone": "13700137000", "id_card": "110101199003074477",
+        "contact_address": "北京市东城区", "csr_pem": "not a csr",
+    }
+    status, r = bob.json("POST", "/api/platform/orders",
+                         {"type": "new", "agree": True, "form": bob_form, "idempotency_key": "n1"})
+    check(status == 400 and "csr_pem" in r["fields"], "new order: a malformed CSR is refused")
+    bob_form["csr_pem"] = csr("a name the RA overrides")
+    status, r = bob.json("POST", "/api/platform/orders",
+                         {"type": "new", "agree": True, "form": bob_form, "idempotency_key": "n1"})
+    check(status == 201 and r["order"]["type"] == "new", "证书申请 order created")
+    nno = r["order"]["order_no"]
+    bob.json("POST", f"/api/platform/orders/{nno}/printed")
+    for kind in ("application_form", "business_licence", "id_copy"):
+        upload(bob, nno, kind, PDF, kind + ".pdf")
+    status, r = bob.json("POST", f"/api/platform/orders/{nno}/submit")
+    check(r["order"]["state"] == "awaiting_payment", "new order waits for payment")
+    status, r = upload(bob, nno, "payment_voucher", JPEG, "转账凭证.jpg")
+    check(status == 200, "payment voucher uploaded while awaiting payment")
+    status, r = bob.json("POST", f"/api/platform/orders/{nno}/payment", {"method": "offline"})
+    check(status == 200 and r["order"]["state"] == "in_review"
+          and r["order"]["payment"]["state"] == "awaiting_confirmation",
+          "offline payment: in review, the cashier confirms later")
+    gz("order", "reject", nno, "--reason", "missing_materials", "--comment", "营业执照未盖章")
+    status, r = bob.json("GET", f"/api/platform/orders/{nno}")
+    o = r["order"]
+    check(o["state"] == "rejected" and o["review"]["reason"] == "missing_materials"
+          and o["review"]["comment"] == "营业执照未盖章" and "upload" in o["actions"],
+          "rejected with the reason and comment the subscriber sees")
+    status, r = upload(bob, nno, "business_licence", PNG, "营业执照-盖章.png")
+    status, r = bob.json("POST", f"/api/platform/orders/{nno}/submit")
+    check(status == 200 and r["order"]["state"] == "in_review",
+          "re-uploaded and resubmitted: back in review without paying again")
+    gz("order", "confirm-payment", nno)
+    gz("order", "approve", nno)
+    status, r = bob.json("GET", f"/api/platform/orders/{nno}")
+    check(r["order"]["state"] == "ready" and r["order"]["payment"]["state"] == "paid",
+          "cashier confirmed, reviewer approved: the new certificate is ready")
+    status, _, pem2 = bob.call("GET", f"/api/platform/orders/{nno}/certificate")
+    subj = subprocess.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "utf8"],
+                          input=pem2, capture_output=True).stdout.decode()
+    check("李雷" in subj and "另一家机构" in subj and "overrides" not in subj,
+          f"the subject comes from the reviewed form, not the CSR ({subj.strip()})")
+
+    # A draft can be cancelled; a cancelled order takes no more changes.
+    status, r = bob.json("POST", "/api/platform/orders",
+                         {"type": "new", "agree": True,
+                          "form": dict(bob_form, csr_pem=csr("x")), "idempotency_key": "n2"})
+    cno = r["order"]["order_no"]
+    status, r = bob.json("POST", f"/api/platform/orders/{cno}/cancel")
+    check(status == 200 and r["order"]["state"] == "cancelled", "a draft is cancelled")
+    status, r = bob.json("POST", f"/api/platform/orders/{cno}/printed")
+    status2, r2 = upload(bob, cno, "id_copy", PDF, "x.pdf")
+    check(status2 == 409, "a cancelled order takes no uploads")
+
+    # ---- 批量申请上传 ---------------------------------------------------------------------
+    header = "用户标识*,用户名*,地址/部门*,联系电话*,身份证号码*,电子邮箱,联系地址*,证书介质,证书请求*"
+    rows = [header,
+            f'b1,王一,财务部,13700137001,110101199003074477,,北京,usbkey,"{csr("b1")}"',
+            'b2,王二,财务部,12345,110101199003074478,,北京,usbkey,"x"',
+            f'b3,王三,财务部,13700137003,110101199003074477,wang3@example.com,北京,shield,'
+            f'"{csr("b3")}"']
+    body = ("\r\n".join(rows)).encode()
+    status, r = bob.json("POST", "/api/platform/batch", raw=body)
+    bad_row = [x for x in r.get("rows", []) if not x["ok"]]
+    check(status == 200 and r["created"] == 2 and len(bad_row) == 1 and bad_row[0]["row"] == 3
+          and {"phone", "id_card", "csr_pem"} <= set(bad_row[0]["errors"]),
+          "batch CSV: two orders, and row 3's errors by field")
+    status, r = bob.json("POST", "/api/platform/batch", raw=body)
+    status, listed = bob.json("GET", "/api/platform/orders?type=new&limit=100")
+    check(sum(1 for o in listed["orders"] if o["state"] == "draft") == 2,
+          "the same file again creates nothing new")
+    status, r = bob.json("POST", "/api/platform/batch", raw=b"\x00\x01binary")
+    check(status == 400, "a binary file is refused")
+    # The same rows as an XLSX (inline strings), built here with zipfile.
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def xlsx(table):
+        def cell(ref, text):
+            return f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
+        sheet_rows = "".join(
+            f'<row r="{i + 1}">' + "".join(cell(f"{chr(65 + j)}{i + 1}", v)
+                                            for j, v in enumerate(row)) + "</row>"
+            for i, row in enumerate(table))
+        ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("[Content_Types].xml",
+                       '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                       '<Default Extension="xml" ContentType="application/xml"/></Types>')
+            z.writestr("_rels/.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/'
+                       f'package/2006/relationships"><Relationship Id="r1" Type="{rel}/'
+                       f'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+            z.writestr("xl/workbook.xml", f'<workbook {ns} xmlns:r="{rel}"><sheets><sheet '
+                       f'name="用户" sheetId="1" r:id="rId1"/></sheets></workbook>')
+            z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="http://schemas.'
+                       f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+                       f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+            z.writestr("xl/worksheets/sheet1.xml",
+                       f"<worksheet {ns}><sheetData>{sheet_rows}</sheetData></worksheet>")
+        return buf.getvalue()
+
+    table = [header.split(","),
+             ["x1", "赵一", "人事部", "13700137011", "110101199003074477", "", "上海", "usbkey",
+              csr("x1")]]
+    status, r = bob.json("POST", "/api/platform/batch", raw=xlsx(table))
+    check(status == 200 and r["created"] == 1, "batch XLSX: one order")
+
     # ---- cancel and logout -----------------------------------------------------------------
+    issued = bob.json("GET", f"/api/platform/orders/{nno}")[1]["order"]["issued_certificate_serial"]
     status, r = bob.json("GET", "/api/platform/me")
-    check(status == 200 and r["certificates"] == [], "a subscriber without certificates")
+    check(status == 200 and [c["serial"] for c in r["certificates"]] == [issued],
+          "我的信息 lists the new certificate as the subscriber's")
     status, r = alice.json("POST", "/api/platform/logout")
     check(status == 200, "logout")
     status, r = alice.json("GET", "/api/platform/me")
