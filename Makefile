@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 DATA_DIR  ?= var
 JOBS      ?= $(shell nproc)
 
-.PHONY: run test build deps deps-test configure format clean bench
+.PHONY: run test build deps deps-test configure format clean bench bench-platform
 
 run: deps build
 	./$(BUILD_DIR)/gzca serve --data-dir $(DATA_DIR)
@@ -29,6 +29,11 @@ build: configure
 bench: build
 	scripts/install-deps.sh bench
 	bench/run.sh $(BUILD_DIR)
+
+# The subscriber platform under 200 sessions, and a 10 MB upload's memory (bench/platform.sh).
+bench-platform: build
+	scripts/install-deps.sh bench
+	bench/platform.sh $(BUILD_DIR)
 
 format:
 	find src fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

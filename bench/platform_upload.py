@@ -45,4 +45,13 @@ with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
                 "/dev/null", f"{base}/api/platform/orders/{order}/materials/application_form")
     assert code == "200", code
     peak = status_kb("VmHWM")
-print(f"{(peak - before) / 1024:.1f} MB")
+    # Control: the preview GET reads the whole file into the response, so the same method must
+    # see about 10 MB there — otherwise the measurement above proves nothing.
+    time.sleep(0.5)
+    control_before = status_kb("VmRSS")
+    with open(f"/proc/{pid}/clear_refs", "w") as c:
+        c.write("5")
+    curl("-o", "/dev/null", f"{base}/api/platform/orders/{order}/materials/application_form")
+    control = status_kb("VmHWM") - control_before
+print(f"{(peak - before) / 1024:.1f} MB (control: the 10 MB preview GET, which holds the file "
+      f"in memory, measured {control / 1024:.1f} MB by the same method)")
