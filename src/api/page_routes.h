@@ -1,7 +1,9 @@
 #pragma once
 // The subscriber pages of the service platform (docs/platform-api.md, "Pages") and their
 // static assets, served from the files embedded by gzca::webassets (or, in dev mode, from the
-// directory named by GZCA_WEB_DIR: see webassets/assets.h).
+// directory named by GZCA_WEB_DIR: see webassets/assets.h). Pages are served with their include
+// directives expanded (webassets/includes.h): at build time when embedded, per request in dev
+// mode, where a bad directive or missing partial answers 500 and logs the reason.
 //
 //   GET /, /login, /me, /orders, /orders/{order_no}, /apply/{new|renew|reissue|revoke},
 //       /uploads, /batch, /guide, /materials, /agreement, /faq, /contact, /downloads, /check,

@@ -6,11 +6,14 @@
 // removing a file under web/ regenerates the table on the next build (CMake globs web/ with
 // CONFIGURE_DEPENDS). Files whose name starts with '.' or ends with '~' are skipped; a file with
 // an extension ContentTypeFor() does not know fails the build, so nothing is ever served as
-// application/octet-stream by accident.
+// application/octet-stream by accident. Pages (web/pages/*.html) are stored with their
+// "<!--#include NAME -->" directives expanded from web/partials/ (includes.h), which are not
+// stored themselves; a bad directive or a missing partial fails the build.
 //
 // Dev mode: when the environment variable GZCA_WEB_DIR names a directory at the time
 // api::RegisterPageRoutes runs (i.e. when `gzca serve` starts), the page routes serve files from
-// that directory instead, reading each file afresh on every request (no ETag, no caching), so a
+// that directory instead, reading each file afresh on every request (no ETag, no caching, the
+// same include expansion), so a
 // designer can edit web/ and reload the browser without rebuilding:
 //
 //     GZCA_WEB_DIR=$PWD/web ./build/gzca serve

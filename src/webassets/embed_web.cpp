@@ -3,14 +3,18 @@
 //   gzca_embed_web WEB_DIR OUTPUT.cpp FILE...
 //
 // Writes OUTPUT.cpp holding every FILE (each must lie under WEB_DIR) as a string literal plus a
-// table sorted by path with media type and ETag. Exits non-zero, writing nothing, when a file
-// is outside WEB_DIR, unreadable, or has an extension ContentTypeFor() does not know. Output is
-// written only when it changed, so an unchanged web/ does not recompile the table.
+// table sorted by path with media type and ETag. Pages (WEB_DIR/pages/*.html) are stored with
+// their include directives expanded from WEB_DIR/partials/ (see includes.h); the partials
+// themselves are not stored. Exits non-zero, writing nothing, when a file is outside WEB_DIR,
+// unreadable, has an extension ContentTypeFor() does not know, or when a page's directive is
+// malformed or names a missing partial. Output is written only when it changed, so an
+// unchanged web/ does not recompile the table.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +22,7 @@
 #include <openssl/evp.h>
 
 #include "webassets/assets.h"
+#include "webassets/includes.h"
 
 namespace {
 
@@ -73,6 +78,16 @@ void WriteLiteral(std::ostream& out, const std::string& bytes) {
     out << '"';
 }
 
+std::optional<std::string> ReadFile(const fs::path& file) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return std::nullopt;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream body;
+    body << in.rdbuf();
+    if (!in) return std::nullopt;
+    return body.str();
+}
+
 bool Skipped(const fs::path& relative) {
     for (const auto& part : relative) {
         auto s = part.string();
@@ -98,6 +113,7 @@ int Run(int argc, char** argv) {
             return 1;
         }
         if (Skipped(relative) || !fs::is_regular_file(file)) continue;
+        if (*relative.begin() == fs::path(gzca::webassets::kPartialsDir)) continue;  // not served
         File f;
         f.path = "/" + relative.generic_string();
         f.content_type = gzca::webassets::ContentTypeFor(f.path);
@@ -106,14 +122,23 @@ int Run(int argc, char** argv) {
                       << ": unknown file type (add it to ContentTypeFor in content_type.cpp)\n";
             return 1;
         }
-        std::ifstream in(file, std::ios::binary);
-        std::ostringstream body;
-        body << in.rdbuf();
-        if (!in) {
+        auto body = ReadFile(file);
+        if (!body) {
             std::cerr << "gzca_embed_web: cannot read " << file << "\n";
             return 1;
         }
-        f.body = body.str();
+        f.body = std::move(*body);
+        if (gzca::webassets::HasIncludes(f.path)) {
+            auto expanded = gzca::webassets::ExpandIncludes(
+                f.body, "web" + f.path, [&root](std::string_view name) {
+                    return ReadFile(root / gzca::webassets::kPartialsDir / fs::path(name));
+                });
+            if (!expanded.ok()) {
+                std::cerr << "gzca_embed_web: " << expanded.error << "\n";
+                return 1;
+            }
+            f.body = std::move(expanded.text);
+        }
         f.etag = "\"" + Sha256Prefix(f.body) + "\"";
         files.push_back(std::move(f));
     }

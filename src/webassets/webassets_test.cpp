@@ -1,8 +1,9 @@
 // The embedded pages and api::RegisterPageRoutes: what is served, with which headers, and
-// that no page links to an asset that does not exist.
+// that no page links to an asset that does not exist; include directive expansion.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 #include "api/page_routes.h"
 #include "http/router.h"
 #include "webassets/assets.h"
+#include "webassets/includes.h"
 
 namespace gzca {
 namespace {
@@ -38,6 +40,125 @@ class PageRoutesTest : public ::testing::Test {
     }
     http::Router router_;
 };
+
+// A loader over an in-memory set of partials.
+webassets::PartialLoader Partials(std::map<std::string, std::string> files) {
+    return [files = std::move(files)](std::string_view name) -> std::optional<std::string> {
+        auto it = files.find(std::string(name));
+        if (it == files.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+TEST(Includes, DirectiveExpandsWithParameters) {
+    auto load = Partials({{"head.html", "<title>{{title}}</title><script src=\"{{script}}\">\n"},
+                          {"footer.html", "<footer>f</footer>\n"}});
+    auto r = webassets::ExpandIncludes(
+        "<!--#include head.html title=\"订单 - A\" script=\"/a.js\" -->\n<body>\n"
+        "<!--#include footer.html -->\n</body>\n",
+        "/pages/x.html", load);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.text,
+              "<title>订单 - A</title><script src=\"/a.js\">\n<body>\n<footer>f</footer>\n"
+              "</body>\n");
+    // Tabs and newlines between the parts of a directive; a page without directives.
+    r = webassets::ExpandIncludes("a<!--#include\tfooter.html\n-->b", "/pages/x.html", load);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.text, "a<footer>f</footer>b");
+    r = webassets::ExpandIncludes("<p>{{not a parameter}}</p><!-- comment -->", "/p", load);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.text, "<p>{{not a parameter}}</p><!-- comment -->");
+}
+
+TEST(Includes, MissingPartialFailsWithPageAndLine) {
+    auto r = webassets::ExpandIncludes("<html>\n<!--#include nope.html -->\n", "/pages/x.html",
+                                       Partials({}));
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(r.text.empty());
+    EXPECT_EQ(r.error, "/pages/x.html:2: no partial nope.html in web/partials/");
+}
+
+TEST(Includes, MalformedDirectivesFail) {
+    auto load = Partials({{"p.html", "<p>{{a}}</p>"}, {"plain.html", "<p></p>"}});
+    const std::pair<const char*, const char*> cases[] = {
+        {"<!--#include p.html a=\"1\"", "without -->"},
+        {"<!--#include -->", "missing partial name"},
+        {"<!--#includep.html a=\"1\" -->", "expected a space after"},
+        {"<!--#include ../p.html -->", "bad partial name"},
+        {"<!--#include dir/p.html -->", "expected a space before"},
+        {"<!--#include p.html a=1 -->", "expected =\"…\" after a"},
+        {"<!--#include p.html a=\"1 -->", "unterminated value for a"},
+        {"<!--#include p.html a=\"1\"b=\"2\" -->", "expected a space before"},
+        {"<!--#include p.html a=\"1\" a=\"2\" -->", "a given twice"},
+        {"<!--#include p.html -->", "p.html needs a=\"…\""},
+        {"<!--#include plain.html a=\"1\" -->", "plain.html has no {{a}}"},
+        {"<!--#include p.html a=\"1\" =\"2\" -->", "expected key=\"value\""},
+        {"<!--#echo var=\"x\" -->", "unknown directive"},
+    };
+    for (const auto& [page, message] : cases) {
+        auto r = webassets::ExpandIncludes(page, "/pages/x.html", load);
+        EXPECT_FALSE(r.ok()) << page;
+        EXPECT_TRUE(r.error.starts_with("/pages/x.html:1: ")) << r.error;
+        EXPECT_NE(r.error.find(message), std::string::npos) << page << " → " << r.error;
+    }
+    auto r =
+        webassets::ExpandIncludes("<!--#include u.html -->", "/p", Partials({{"u.html", "{{x"}}));
+    EXPECT_NE(r.error.find("\"{{\" without \"}}\""), std::string::npos) << r.error;
+}
+
+TEST(Includes, NestedIncludesExpandWithIndentation) {
+    auto load =
+        Partials({{"outer.html", "<div>\n  <!--#include inner.html v=\"{{v}}\" -->\n</div>\n"},
+                  {"inner.html", "<p>\n  {{v}}\n\n</p>\n"}});
+    auto r = webassets::ExpandIncludes("<body>\n    <!--#include outer.html v=\"x\" -->\n</body>",
+                                       "/pages/n.html", load);
+    ASSERT_TRUE(r.ok()) << r.error;
+    // The outer directive's 4 spaces indent the outer partial; its own 2 the inner one; empty
+    // lines stay empty.
+    EXPECT_EQ(r.text, "<body>\n    <div>\n      <p>\n        x\n\n      </p>\n    </div>\n</body>");
+    // Text before a directive on its line is not indentation.
+    r = webassets::ExpandIncludes("<b> <!--#include inner.html v=\"y\" -->", "/p", load);
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.text, "<b> <p>\n  y\n\n</p>");
+}
+
+TEST(Includes, ErrorsInsidePartialsAndCyclesFail) {
+    auto r = webassets::ExpandIncludes(
+        "x\n\n<!--#include outer.html -->\n", "/pages/n.html",
+        Partials({{"outer.html", "<div>\n<!--#include gone.html --></div>\n"}}));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.error, "/pages/n.html:3: outer.html:2: no partial gone.html in web/partials/");
+    r = webassets::ExpandIncludes(
+        "<!--#include a.html -->", "/pages/c.html",
+        Partials({{"a.html", "<!--#include b.html -->"}, {"b.html", "<!--#include a.html -->"}}));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error.find("nested deeper than 4 levels"), std::string::npos) << r.error;
+}
+
+TEST(Includes, OnlyPagesAreExpanded) {
+    EXPECT_TRUE(webassets::HasIncludes("/pages/index.html"));
+    EXPECT_FALSE(webassets::HasIncludes("/assets/app.css"));
+    EXPECT_FALSE(webassets::HasIncludes("/partials/header.html"));
+    EXPECT_FALSE(webassets::HasIncludes("/pages/x.js"));
+}
+
+// Every page was expanded at build time, and the partials are not embedded.
+TEST(WebAssets, NoUnexpandedDirectiveAndNoPartials) {
+    std::size_t pages = 0, with_menu = 0;
+    for (const auto& a : webassets::All()) {
+        EXPECT_FALSE(a.path.starts_with("/partials/")) << a.path;
+        if (!a.path.ends_with(".html")) continue;
+        ++pages;
+        EXPECT_EQ(a.body.find("<!--#"), std::string_view::npos) << a.path;
+        EXPECT_EQ(a.body.find("{{"), std::string_view::npos) << a.path;
+        EXPECT_TRUE(a.body.starts_with("<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n"))
+            << a.path;
+        EXPECT_TRUE(a.body.ends_with("</body>\n</html>\n")) << a.path;
+        if (a.body.find("data-testid=\"main-nav\"") != std::string_view::npos) ++with_menu;
+    }
+    EXPECT_EQ(pages, 16u);
+    EXPECT_EQ(with_menu, 14u);  // all but /login and the sandbox cashier
+}
 
 TEST(WebAssets, TableIsSortedAndFindIsExact) {
     auto all = webassets::All();
@@ -183,6 +304,46 @@ TEST(PageRoutesDevMode, ServesFromGzcaWebDirPerRequest) {
     EXPECT_EQ(Get(router, "/assets/../pages/index.html").status, 404);
     std::filesystem::remove_all(dir);
 }
+
+TEST(PageRoutesDevMode, ExpandsIncludesPerRequest) {
+    auto dir = std::filesystem::temp_directory_path() / ("gzca_webi_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir / "pages");
+    std::filesystem::create_directories(dir / "partials");
+    std::ofstream(dir / "partials" / "t.html") << "<title>{{title}}</title>\n";
+    std::ofstream(dir / "pages" / "index.html") << "<!--#include t.html title=\"A\" -->\n<p></p>";
+    std::ofstream(dir / "pages" / "login.html") << "<!--#include gone.html -->\n";
+    ::setenv("GZCA_WEB_DIR", dir.c_str(), 1);
+    http::Router router;
+    api::RegisterPageRoutes(router);
+    ::unsetenv("GZCA_WEB_DIR");
+
+    auto page = Get(router, "/");
+    ASSERT_EQ(page.status, 200);
+    EXPECT_EQ(page.body, "<title>A</title>\n<p></p>");
+    std::ofstream(dir / "partials" / "t.html") << "<h1>{{title}}</h1>\n";
+    EXPECT_EQ(Get(router, "/").body, "<h1>A</h1>\n<p></p>");
+    auto broken = Get(router, "/login");
+    EXPECT_EQ(broken.status, 500);
+    EXPECT_EQ(broken.body.find("gone.html"), std::string::npos);  // only in the log
+    std::filesystem::remove_all(dir);
+}
+
+#ifdef GZCA_SOURCE_WEB_DIR
+// Dev mode over the source tree serves exactly the embedded bytes: one expansion for both.
+TEST(PageRoutesDevMode, SourceTreeServesTheEmbeddedPages) {
+    ::setenv("GZCA_WEB_DIR", GZCA_SOURCE_WEB_DIR, 1);
+    http::Router router;
+    api::RegisterPageRoutes(router);
+    ::unsetenv("GZCA_WEB_DIR");
+    for (const char* path : {"/", "/login", "/orders", "/faq", "/pay/sandbox/sbx_1"}) {
+        auto r = Get(router, path);
+        ASSERT_EQ(r.status, 200) << path;
+        http::Router embedded;
+        api::RegisterPageRoutes(embedded);
+        EXPECT_EQ(r.body, Get(embedded, path).body) << path;
+    }
+}
+#endif
 
 // The CSP forbids inline script and style: every script and stylesheet is a file, and every
 // "/assets/…" reference in HTML, CSS and JS resolves to an embedded asset.
