@@ -105,12 +105,7 @@ http::Handler Wrap(PlatformServices& services, Access access, PlatformHandler ha
                 AddNoStore(response);
                 return response;
             }
-            if (!session) {
-                if (changes) {
-                    // No session means no CSRF token was ever handed out: refuse before
-                    // creating anything.
-                    return http::Response::JsonError(403, "csrf", "页面已过期，请刷新页面后重试");
-                }
+            if (!session) {  // GET /session from a visitor without one: an anonymous session
                 auto issued = services.sessions.CreateAnonymous(auth::SessionKind::kSubscriber,
                                                                 request.remote_address);
                 if (!issued) return ErrorResponse(issued.error());
@@ -125,13 +120,7 @@ http::Handler Wrap(PlatformServices& services, Access access, PlatformHandler ha
             if (access == Access::kSubscriber &&
                 (!call.session.logged_in() ||
                  call.session.kind != auth::SessionKind::kSubscriber)) {
-                http::Response r = http::Response::JsonError(401, "unauthenticated", "请先登录");
-                if (call.issued_cookie) {
-                    r.headers.Add("Set-Cookie",
-                                  http::SetCookieValue(kSessionCookie, call.session_cookie,
-                                                       {.secure = services.secure_cookies}));
-                }
-                return r;
+                return http::Response::JsonError(401, "unauthenticated", "请先登录");
             }
         }
         http::Response response = handler(call);
