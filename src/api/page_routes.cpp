@@ -74,17 +74,6 @@ bool IfNoneMatchMatches(std::string_view header, std::string_view etag) {
     return false;
 }
 
-// The bytes of a regular file, or nullopt.
-std::optional<std::string> ReadFile(const fs::path& file) {
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec)) return std::nullopt;
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream body;
-    body << in.rdbuf();
-    if (!in) return std::nullopt;
-    return body.str();
-}
-
 // Where the files come from: the embedded table, or a directory in dev mode.
 class Source {
   public:
@@ -112,13 +101,13 @@ class Source {
     http::Response ServeFromDirectory(std::string_view path) const {
         auto content_type = webassets::ContentTypeFor(path);
         if (content_type.empty()) return NotFound();
-        auto body = ReadFile(*dir_ / fs::path(std::string(path.substr(1))));
+        auto body = webassets::ReadRegularFile(*dir_ / fs::path(std::string(path.substr(1))));
         if (!body) return NotFound();
         if (webassets::HasIncludes(path)) {
             // The same expansion gzca_embed_web does at build time.
             const fs::path partials = *dir_ / fs::path(webassets::kPartialsDir);
             auto expanded = webassets::ExpandIncludes(*body, path, [&](std::string_view name) {
-                return ReadFile(partials / fs::path(name));
+                return webassets::ReadRegularFile(partials / fs::path(name));
             });
             if (!expanded.ok()) {
                 spdlog::error("GZCA_WEB_DIR: {}", expanded.error);

@@ -158,14 +158,9 @@ Status WriteFileAtomic(const std::filesystem::path& path, ByteView data, unsigne
         UniqueFd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)};
         if (f.fd < 0) return fail("create");
         if (::fchmod(f.fd, mode) != 0) return fail("chmod");
-        std::size_t off = 0;
-        while (off < data.size()) {
-            auto n = ::write(f.fd, data.data() + off, data.size() - off);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return fail("write");
-            }
-            off += static_cast<std::size_t>(n);
+        if (int e = WriteAll(f.fd, data.data(), data.size()); e != 0) {
+            errno = e;
+            return fail("write");
         }
         if (::fsync(f.fd) != 0) return fail("fsync");
     }

@@ -4,6 +4,7 @@
 // Thread-safety: a UniqueFd is a plain owner (one thread at a time); SyncDirectory may be called
 // from any thread.
 
+#include <cstddef>
 #include <filesystem>
 
 namespace gzca {
@@ -18,6 +19,10 @@ struct UniqueFd {
     UniqueFd(const UniqueFd&) = delete;
     UniqueFd& operator=(const UniqueFd&) = delete;
 };
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR. Returns 0, or the errno of
+// the failed write(2).
+int WriteAll(int fd, const void* data, std::size_t size);
 
 // fsync(2)s the directory itself, so that a file created, renamed or linked in it survives a
 // crash (POSIX leaves directory entries volatile until then). Best effort: a directory that

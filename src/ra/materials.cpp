@@ -55,16 +55,9 @@ bool IsLowerHex64(std::string_view s) {
 Status WriteNewFile(const std::filesystem::path& path, ByteView data) {
     UniqueFd f{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
     if (f.fd < 0) return IoError("create", path, errno);
-    std::size_t off = 0;
-    while (off < data.size()) {
-        auto n = ::write(f.fd, data.data() + off, data.size() - off);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            ::unlink(path.c_str());
-            return IoError("write", path, e);
-        }
-        off += static_cast<std::size_t>(n);
+    if (int e = WriteAll(f.fd, data.data(), data.size()); e != 0) {
+        ::unlink(path.c_str());
+        return IoError("write", path, e);
     }
     return Ok();
 }

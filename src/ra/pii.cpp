@@ -67,16 +67,9 @@ Result<bool> CreateExclusive(const std::filesystem::path& path, ByteView data) {
             ::unlink(tmp.c_str());
             return IoError("chmod", tmp, e);
         }
-        std::size_t off = 0;
-        while (off < data.size()) {
-            auto n = ::write(f.fd, data.data() + off, data.size() - off);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                int e = errno;
-                ::unlink(tmp.c_str());
-                return IoError("write", tmp, e);
-            }
-            off += static_cast<std::size_t>(n);
+        if (int e = WriteAll(f.fd, data.data(), data.size()); e != 0) {
+            ::unlink(tmp.c_str());
+            return IoError("write", tmp, e);
         }
         if (::fsync(f.fd) != 0) {
             int e = errno;

@@ -78,16 +78,6 @@ void WriteLiteral(std::ostream& out, const std::string& bytes) {
     out << '"';
 }
 
-std::optional<std::string> ReadFile(const fs::path& file) {
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec)) return std::nullopt;
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream body;
-    body << in.rdbuf();
-    if (!in) return std::nullopt;
-    return body.str();
-}
-
 bool Skipped(const fs::path& relative) {
     for (const auto& part : relative) {
         auto s = part.string();
@@ -122,7 +112,7 @@ int Run(int argc, char** argv) {
                       << ": unknown file type (add it to ContentTypeFor in content_type.cpp)\n";
             return 1;
         }
-        auto body = ReadFile(file);
+        auto body = gzca::webassets::ReadRegularFile(file);
         if (!body) {
             std::cerr << "gzca_embed_web: cannot read " << file << "\n";
             return 1;
@@ -131,7 +121,8 @@ int Run(int argc, char** argv) {
         if (gzca::webassets::HasIncludes(f.path)) {
             auto expanded = gzca::webassets::ExpandIncludes(
                 f.body, "web" + f.path, [&root](std::string_view name) {
-                    return ReadFile(root / gzca::webassets::kPartialsDir / fs::path(name));
+                    return gzca::webassets::ReadRegularFile(root / gzca::webassets::kPartialsDir /
+                                                            fs::path(name));
                 });
             if (!expanded.ok()) {
                 std::cerr << "gzca_embed_web: " << expanded.error << "\n";

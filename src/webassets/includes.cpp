@@ -1,6 +1,10 @@
 // Include directives in pages (see includes.h).
 #include "webassets/includes.h"
 
+#include <sstream>
+
+#include <fstream>
+
 #include <algorithm>
 #include <cstddef>
 #include <map>
@@ -170,6 +174,16 @@ Expansion ExpandIncludes(std::string_view page, std::string_view page_name,
     result.error = Expand(page, page_name, load, 0, out);
     if (result.ok()) result.text = std::move(out);
     return result;
+}
+
+std::optional<std::string> ReadRegularFile(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) return std::nullopt;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (!in) return std::nullopt;
+    return content.str();
 }
 
 }  // namespace gzca::webassets

@@ -27,6 +27,7 @@
 //
 // Thread-safety: a pure function; `load` is called on the calling thread only.
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -53,6 +54,10 @@ Expansion ExpandIncludes(std::string_view page, std::string_view page_name,
 
 // True for the files that ExpandIncludes applies to: "/pages/….html".
 bool HasIncludes(std::string_view path);
+
+// The bytes of a regular file, or nullopt when it is not one or cannot be read whole (the
+// embed tool and dev mode read pages and partials with it).
+std::optional<std::string> ReadRegularFile(const std::filesystem::path& file);
 
 // Where the partials live, relative to web/ ("partials"); they are never served themselves.
 inline constexpr std::string_view kPartialsDir = "partials";
