@@ -81,11 +81,11 @@ review_working_days = 5
     EXPECT_EQ(c->platform.fees_fen.at("renew"), 100);
     EXPECT_EQ(c->platform.fees_fen.at("new"), 30000) << "unlisted fees keep their defaults";
     EXPECT_EQ(c->platform.review_working_days, 5);
-    for (const char* bad : {"[platform]\nservice_fone = \"1\"\n",
-                            "[platform]\nfees_fen = { renwe = 1 }\n",
-                            "[platform]\nfees_fen = { renew = -1 }\n",
-                            "[platform]\nhelp_lines = [\"no separator\"]\n",
-                            "[platform]\nreview_working_days = 0\n"}) {
+    for (const char* bad :
+         {"[platform]\nservice_fone = \"1\"\n", "[platform]\nfees_fen = { renwe = 1 }\n",
+          "[platform]\nfees_fen = { renew = -1 }\n",
+          "[platform]\nhelp_lines = [\"no separator\"]\n",
+          "[platform]\nreview_working_days = 0\n"}) {
         Write(bad);
         auto r = LoadConfig(std::nullopt, dir_);
         EXPECT_FALSE(r) << bad;

@@ -360,12 +360,14 @@ namespace {
 // get it written to a temporary file instead of Request::body.
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
-    RequestParser(Request& request, std::string& target, const Router& router,
+    // `match` receives the route found once the header is in; ServeOne runs that route.
+    RequestParser(Request& request, std::string& target, const Router& router, Router::Match& match,
                   std::size_t header_limit, std::size_t default_body_limit,
                   const std::string& spool_dir)
         : request_(request),
           target_(target),
           router_(router),
+          match_(match),
           default_body_limit_(default_body_limit),
           spool_dir_(spool_dir) {
         this->header_limit(
@@ -405,10 +407,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
     void on_header_impl(error_code& ec) override {
         std::string_view path = target_;
         path = path.substr(0, path.find('?'));
-        Router::Match match;
-        router_.Find(ToMethod(verb_), path, match);
+        router_.Find(ToMethod(verb_), path, match_);
         RouteOptions route;
-        if (match.outcome == Router::Outcome::kFound) route = router_.route_options(match.route);
+        if (match_.outcome == Router::Outcome::kFound) {
+            route = router_.route_options(match_.route);
+        }
         effective_limit_ = route.max_body_bytes ? route.max_body_bytes : default_body_limit_;
         spool_ = route.spool_body_to_file && !spool_dir_.empty();
         if (auto length = this->content_length(); length && *length > effective_limit_) {
@@ -477,6 +480,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
     Request& request_;
     std::string& target_;
     const Router& router_;
+    Router::Match& match_;
     std::size_t default_body_limit_;
     const std::string& spool_dir_;
     std::size_t effective_limit_;
@@ -673,8 +677,9 @@ class Connection : public SessionBase, public std::enable_shared_from_this<Conne
     net::awaitable<CloseKind> ServeOne() {
         keep_alive_ = false;
         request_.Clear();  // keeps its storage
-        RequestParser parser(request_, target_, server_.router(), options().max_header_bytes,
-                             options().max_body_bytes, options().spool_dir);
+        RequestParser parser(request_, target_, server_.router(), match_,
+                             options().max_header_bytes, options().max_body_bytes,
+                             options().spool_dir);
         SpoolCleanup spool_cleanup{request_};
         lowest().expires_after(options().read_timeout);
         if (error_code ec = co_await ReadRequest(parser)) {
@@ -701,8 +706,7 @@ class Connection : public SessionBase, public std::enable_shared_from_this<Conne
         request_.client_cert_der = client_cert_;
         request_.client_cert_verified = client_cert_verified_;
 
-        const Router& router = server_.router();
-        router.Find(method, request_.path, match_);
+        const Router& router = server_.router();  // match_: found by the parser (on_header_impl)
         Response response;
         state_ = State::kHandling;
         lowest().expires_never();

@@ -77,8 +77,8 @@ struct ServerOptions {
     int io_threads = 0;       // 0: std::thread::hardware_concurrency()
     int handler_threads = 0;  // 0: handlers run on the io threads; N: on a pool of N threads
 
-    std::size_t max_header_bytes = 16 * 1024;        // larger: 431 and close
-    std::size_t max_body_bytes = 1024 * 1024;        // larger: 413 {"code":"payload_too_large"}
+    std::size_t max_header_bytes = 16 * 1024;  // larger: 431 and close
+    std::size_t max_body_bytes = 1024 * 1024;  // larger: 413 {"code":"payload_too_large"}
     // Where bodies of RouteOptions::spool_body_to_file routes are written (must exist; files
     // are created 0600 and removed after the response). Empty: such bodies stay in memory.
     std::string spool_dir;
