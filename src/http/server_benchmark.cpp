@@ -20,55 +20,17 @@
 #include <thread>
 #include <vector>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/test_certificate.h"
 
 namespace {
 
 using namespace gzca::http;
-
-struct Pem {
-    std::string cert, key;
-};
-
-Pem MakeSelfSigned() {
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, key);
-    X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    X509_sign(x, key, EVP_sha256());
-    auto to_string = [](BIO* bio) {
-        char* data = nullptr;
-        long len = BIO_get_mem_data(bio, &data);
-        std::string s(data, static_cast<std::size_t>(len));
-        BIO_free(bio);
-        return s;
-    };
-    BIO* b = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(b, x);
-    Pem pem;
-    pem.cert = to_string(b);
-    b = BIO_new(BIO_s_mem());
-    PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
-    pem.key = to_string(b);
-    X509_free(x);
-    EVP_PKEY_free(key);
-    return pem;
-}
 
 // One blocking keep-alive client connection.
 class Client {
@@ -177,7 +139,7 @@ int main(int argc, char** argv) {
     options.metrics = &metrics;
     options.access_log = false;
     if (tls) {
-        Pem pem = MakeSelfSigned();
+        auto pem = gzca::http::testing::MakeSelfSigned("localhost");
         options.https = Endpoint{"127.0.0.1", 0};
         options.tls.cert_chain_pem = pem.cert;
         options.tls.private_key_pem = pem.key;
